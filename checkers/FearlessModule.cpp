@@ -1,0 +1,24 @@
+//===- FearlessModule.cpp - The one list of fearless checks ---------------===//
+//
+// Every check is registered here, sorted by id; both front ends (the
+// clang-tidy plugin and the fearless CLI) take their checks from this list.
+//
+//===----------------------------------------------------------------------===//
+#include "ThreadDanglingCaptureCheck.h"
+#include "ThreadNotJoinedCheck.h"
+
+namespace fearless {
+
+template <typename C> static CheckInfo info() {
+  return {C::Id, C::Summary, C::options(), &C::create};
+}
+
+llvm::ArrayRef<CheckInfo> allChecks() {
+  static const CheckInfo Checks[] = {
+      info<ThreadDanglingCaptureCheck>(),
+      info<ThreadNotJoinedCheck>(),
+  };
+  return Checks;
+}
+
+} // namespace fearless

@@ -1,0 +1,33 @@
+//===- analysis/ClangReport.h - From AST positions to plain findings ------===//
+//
+// Turns a CheckReport (SourceLocations into one translation unit) into a
+// Finding (file/line/column strings) that outlives the unit. Locations in
+// macro expansions are reported where the macro is expanded, as clang does
+// for its own warnings; file names are made absolute and normalised so the
+// same header seen from two units yields the same Finding.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FEARLESS_ANALYSIS_CLANGREPORT_H
+#define FEARLESS_ANALYSIS_CLANGREPORT_H
+
+#include "analysis/Check.h"
+#include "core/Finding.h"
+
+namespace clang {
+class SourceManager;
+}
+
+namespace fearless {
+
+Location toLocation(const clang::SourceManager &SM, clang::SourceLocation L);
+
+/// Fills every field of a Finding except its fingerprint.
+Finding toFinding(llvm::StringRef CheckId, const CheckReport &R,
+                  const clang::SourceManager &SM);
+
+/// True when \p L lies in a system header (reports there are dropped).
+bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L);
+
+} // namespace fearless
+
+#endif

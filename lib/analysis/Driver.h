@@ -1,0 +1,61 @@
+//===- analysis/Driver.h - Analysing a project's translation units --------===//
+//
+// The whole-program driver behind `fearless analyze`: loads a compilation
+// database (or a fixed command line), parses each translation unit with
+// Clang, runs the selected checks on every unit that parsed cleanly, and
+// collects findings, with NOLINT comments honoured exactly as clang-tidy
+// honours them.
+//
+// Contract: analyzeProject() never exits the process and never throws.
+// Anything that keeps a unit from being analysed (a missing file, a unit
+// that does not compile, no compile command) becomes one AnalysisError with
+// a one-line reason, and the other units are still analysed. A problem that
+// stops everything (no usable compilation database) is returned as a
+// failure with its reason. Units are analysed in parallel; the resulting
+// Report is sorted and de-duplicated, so it does not depend on the order in
+// which units finish.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FEARLESS_ANALYSIS_DRIVER_H
+#define FEARLESS_ANALYSIS_DRIVER_H
+
+#include "core/Writers.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace fearless {
+
+class CheckOptions;
+
+struct AnalyzeOptions {
+  /// Directory holding compile_commands.json, or the file itself.
+  std::string BuildDir;
+  /// Files or directories to analyse; empty means every file of the
+  /// compilation database.
+  std::vector<std::string> Paths;
+  /// Compiler arguments given after `--`: used instead of a database.
+  bool HasFixedArgs = false;
+  std::vector<std::string> FixedArgs;
+  /// Parallel jobs; 0 means one per hardware thread.
+  unsigned Jobs = 0;
+  /// Which checks run (clang-tidy glob syntax).
+  std::string Checks = "fearless-*";
+  /// Clang's resource directory (builtin headers) for the analyser's own
+  /// compiler invocations; empty keeps Clang's default.
+  std::string ResourceDir;
+  /// Options for the checks; null means every check's defaults.
+  const CheckOptions *Options = nullptr;
+  /// Called when a unit starts being analysed: (index, total, file).
+  std::function<void(unsigned, unsigned, const std::string &)> Progress;
+};
+
+/// Runs the analysis. Returns false, with \p FatalError set, when nothing
+/// could be analysed at all; otherwise fills \p Out.
+bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
+                    std::string &FatalError);
+
+} // namespace fearless
+
+#endif

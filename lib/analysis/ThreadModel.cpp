@@ -1,0 +1,90 @@
+#include "analysis/ThreadModel.h"
+
+#include "clang/AST/Decl.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
+
+namespace fearless {
+
+using namespace clang;
+
+static const CXXRecordDecl *recordOf(QualType T) {
+  if (T.isNull())
+    return nullptr;
+  T = T.getNonReferenceType().getCanonicalType();
+  return T->getAsCXXRecordDecl();
+}
+
+bool isStdRecord(QualType T, llvm::StringRef Name) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
+         RD->getName() == Name;
+}
+
+bool isStdThread(QualType T) { return isStdRecord(T, "thread"); }
+bool isStdJThread(QualType T) { return isStdRecord(T, "jthread"); }
+bool isThreadObject(QualType T) { return isStdThread(T) || isStdJThread(T); }
+
+bool isThreadContainer(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+  if (!Spec || !Spec->isInStdNamespace())
+    return false;
+  const TemplateArgumentList &Args = Spec->getTemplateArgs();
+  if (Args.size() == 0 || Args[0].getKind() != TemplateArgument::Type)
+    return false;
+  return isThreadObject(Args[0].getAsType());
+}
+
+bool isStdFunction(const FunctionDecl *FD, llvm::StringRef Name) {
+  return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+         FD->getName() == Name;
+}
+
+bool isCFunction(const FunctionDecl *FD, llvm::StringRef Name) {
+  if (!FD || !FD->getIdentifier() || FD->getName() != Name)
+    return false;
+  const DeclContext *DC = FD->getDeclContext()->getRedeclContext();
+  return DC->isTranslationUnit() || FD->isInStdNamespace() ||
+         FD->isExternC();
+}
+
+const Expr *stripWrappers(const Expr *E) {
+  while (E) {
+    const Expr *Prev = E;
+    E = E->IgnoreParenImpCasts();
+    if (const auto *EWC = llvm::dyn_cast<ExprWithCleanups>(E))
+      E = EWC->getSubExpr();
+    if (const auto *MTE = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
+      E = MTE->getSubExpr();
+    if (const auto *BTE = llvm::dyn_cast<CXXBindTemporaryExpr>(E))
+      E = BTE->getSubExpr();
+    if (const auto *FC = llvm::dyn_cast<CXXFunctionalCastExpr>(E))
+      E = FC->getSubExpr();
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+      if (CE->getNumArgs() == 1 && !llvm::isa<CXXTemporaryObjectExpr>(CE) &&
+          (CE->isElidable() || CE->getConstructor()->isCopyOrMoveConstructor()))
+        E = CE->getArg(0);
+    if (E == Prev)
+      return E;
+  }
+  return E;
+}
+
+const VarDecl *referencedVar(const Expr *E) {
+  E = stripWrappers(E);
+  if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(E))
+    if (Call->getNumArgs() == 1 &&
+        isStdFunction(Call->getDirectCallee(), "move"))
+      E = stripWrappers(Call->getArg(0));
+  if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
+    return llvm::dyn_cast<VarDecl>(DRE->getDecl());
+  return nullptr;
+}
+
+bool isFunctionLocal(const VarDecl *VD) {
+  return VD && (VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD));
+}
+
+} // namespace fearless
