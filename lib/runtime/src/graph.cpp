@@ -1,0 +1,443 @@
+// Memory primitives, tables and the lock-order graph (see rt_internal.h).
+#include "rt_internal.h"
+
+#include <algorithm>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace fearless_rt {
+
+void fatal(const char *msg) {
+  const char prefix[] = "fearless: fatal: ";
+  ssize_t r = write(2, prefix, sizeof(prefix) - 1);
+  r = write(2, msg, strlen(msg));
+  r = write(2, "\n", 1);
+  (void)r;
+  _exit(2);
+}
+
+void *os_alloc(size_t bytes) {
+  void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) fatal("out of memory (mmap failed)");
+  return p;
+}
+
+void os_free(void *p, size_t bytes) {
+  if (p) munmap(p, bytes);
+}
+
+u64 now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return u64(ts.tv_sec) * 1000000000ull + u64(ts.tv_nsec);
+}
+
+void SpinLock::lock() {
+  for (unsigned i = 0;; ++i) {
+    if (v.load(std::memory_order_relaxed) == 0 &&
+        v.exchange(1, std::memory_order_acquire) == 0)
+      return;
+    if (i < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else if (i < 256) {
+      sched_yield();
+    } else {
+      timespec ts{0, 50000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+}
+
+// ----------------------------------------------------------------- arena
+namespace {
+SpinLock g_arena_mu;
+char *g_arena_cur = nullptr;
+size_t g_arena_left = 0;
+} // namespace
+
+void *arena_alloc(size_t bytes) {
+  bytes = (bytes + 15) & ~size_t(15);
+  if (bytes >= (1u << 20)) return os_alloc(bytes);
+  SpinGuard g(g_arena_mu);
+  if (g_arena_left < bytes) {
+    const size_t chunk = 4u << 20;
+    g_arena_cur = static_cast<char *>(os_alloc(chunk));
+    g_arena_left = chunk;
+  }
+  void *p = g_arena_cur;
+  g_arena_cur += bytes;
+  g_arena_left -= bytes;
+  return p;
+}
+
+char *arena_strdup(const char *s) {
+  size_t n = strlen(s);
+  char *p = static_cast<char *>(arena_alloc(n + 1));
+  memcpy(p, s, n + 1);
+  return p;
+}
+
+void arena_after_fork_child() {}
+void arena_fork_lock() { g_arena_mu.lock(); }
+void arena_fork_unlock() { g_arena_mu.unlock(); }
+
+// ---------------------------------------------------------------- AddrMap
+static inline u64 hash_word(uptr k) { return mix(0x51ed270b27aa5a1bull, k); }
+
+AddrMap::Table *AddrMap::make(u64 cap) {
+  size_t bytes = sizeof(Table) + sizeof(Slot) * (cap - 1);
+  Table *t = static_cast<Table *>(os_alloc(bytes));
+  t->mask = cap - 1;
+  t->used = 0;
+  return t;
+}
+
+u32 AddrMap::get(uptr key) const {
+  Table *t = table_.load(std::memory_order_acquire);
+  if (!t) return 0;
+  for (u64 i = hash_word(key) & t->mask;; i = (i + 1) & t->mask) {
+    uptr k = t->slots[i].key.load(std::memory_order_acquire);
+    if (k == key) return t->slots[i].val.load(std::memory_order_acquire);
+    if (k == 0) return 0;
+  }
+}
+
+u32 AddrMap::used() const {
+  Table *t = table_.load(std::memory_order_acquire);
+  return t ? u32(t->used) : 0;
+}
+
+void AddrMap::grow() {
+  Table *old = table_.load(std::memory_order_relaxed);
+  u64 cap = old ? (old->mask + 1) * 2 : 1024;
+  Table *t = make(cap);
+  if (old) {
+    for (u64 i = 0; i <= old->mask; ++i) {
+      uptr k = old->slots[i].key.load(std::memory_order_relaxed);
+      u32 v = old->slots[i].val.load(std::memory_order_relaxed);
+      if (!k || !v) continue;  // dropped: erased entries do not survive growth
+      u64 j = hash_word(k) & t->mask;
+      while (t->slots[j].key.load(std::memory_order_relaxed)) j = (j + 1) & t->mask;
+      t->slots[j].val.store(v, std::memory_order_relaxed);
+      t->slots[j].key.store(k, std::memory_order_relaxed);
+      ++t->used;
+    }
+  }
+  // Old tables stay mapped: a lock-free reader may still be probing one.
+  table_.store(t, std::memory_order_release);
+}
+
+void AddrMap::set(uptr key, u32 value) {
+  Table *t = table_.load(std::memory_order_relaxed);
+  if (!t || (t->used + 1) * 2 > t->mask + 1) {
+    grow();
+    t = table_.load(std::memory_order_relaxed);
+  }
+  for (u64 i = hash_word(key) & t->mask;; i = (i + 1) & t->mask) {
+    uptr k = t->slots[i].key.load(std::memory_order_relaxed);
+    if (k == key) {
+      t->slots[i].val.store(value, std::memory_order_release);
+      return;
+    }
+    if (k == 0) {
+      if (value == 0) return;
+      t->slots[i].val.store(value, std::memory_order_relaxed);
+      t->slots[i].key.store(key, std::memory_order_release);
+      ++t->used;
+      return;
+    }
+  }
+}
+
+// ----------------------------------------------------------------- KeySet
+bool KeySet::contains(u64 k) const {
+  if (!slots_) return false;
+  for (u64 i = k & mask_;; i = (i + 1) & mask_) {
+    u64 s = slots_[i];
+    if (s == k) return true;
+    if (s == 0) return false;
+  }
+}
+
+void KeySet::insert(u64 k) {
+  if (!slots_ || (used_ + 1) * 2 > mask_ + 1) {
+    u64 cap = slots_ ? (mask_ + 1) * 2 : 512;
+    u64 *n = static_cast<u64 *>(os_alloc(cap * sizeof(u64)));
+    if (slots_) {
+      for (u64 i = 0; i <= mask_; ++i) {
+        u64 s = slots_[i];
+        if (!s) continue;
+        u64 j = s & (cap - 1);
+        while (n[j]) j = (j + 1) & (cap - 1);
+        n[j] = s;
+      }
+      os_free(slots_, (mask_ + 1) * sizeof(u64));
+    }
+    slots_ = n;
+    mask_ = cap - 1;
+  }
+  for (u64 i = k & mask_;; i = (i + 1) & mask_) {
+    if (slots_[i] == k) return;
+    if (slots_[i] == 0) {
+      slots_[i] = k;
+      ++used_;
+      return;
+    }
+  }
+}
+
+void KeySet::clear() {
+  if (slots_) memset(slots_, 0, (mask_ + 1) * sizeof(u64));
+  used_ = 0;
+}
+
+// ------------------------------------------------------------------ Graph
+static constexpr uptr kPageShift = 12;
+
+u32 Graph::get_or_create(uptr addr, u8 kind, uptr site_pc) {
+  if (u32 id = addr_map_.get(addr)) return id;
+  if (nodes_.size() == 0) nodes_.push();  // id 0 means "none"
+  u32 id = nodes_.push();
+  if (id == UINT32_MAX) {
+    capacity_exhausted = true;
+    return 0;
+  }
+  Node &n = nodes_[id];
+  n.addr = addr;
+  n.kind = kind;
+  n.site_pc = site_pc;
+  n.ord = next_ord_++;
+  addr_map_.set(addr, id);
+  uptr page = (addr >> kPageShift) + 1;
+  page_map_.set(page, page_map_.get(page) + 1);
+  ++live_nodes_;
+  return id;
+}
+
+void Graph::retire(uptr addr) {
+  u32 id = addr_map_.get(addr);
+  if (!id) return;
+  nodes_[id].retired = 1;
+  addr_map_.set(addr, 0);
+  uptr page = (addr >> kPageShift) + 1;
+  u32 c = page_map_.get(page);
+  page_map_.set(page, c ? c - 1 : 0);
+  --live_nodes_;
+}
+
+void Graph::edge_map_insert(u64 key, u32 val) {
+  if (!edge_slots_ || (edge_used_ + 1) * 2 > edge_mask_ + 1) {
+    u64 cap = edge_slots_ ? (edge_mask_ + 1) * 2 : 4096;
+    auto *n = static_cast<EdgeSlot *>(os_alloc(cap * sizeof(EdgeSlot)));
+    if (edge_slots_) {
+      for (u64 i = 0; i <= edge_mask_; ++i) {
+        if (!edge_slots_[i].key) continue;
+        u64 j = hash_word(edge_slots_[i].key) & (cap - 1);
+        while (n[j].key) j = (j + 1) & (cap - 1);
+        n[j] = edge_slots_[i];
+      }
+      os_free(edge_slots_, (edge_mask_ + 1) * sizeof(EdgeSlot));
+    }
+    edge_slots_ = n;
+    edge_mask_ = cap - 1;
+  }
+  for (u64 i = hash_word(key) & edge_mask_;; i = (i + 1) & edge_mask_) {
+    if (!edge_slots_[i].key) {
+      edge_slots_[i].key = key;
+      edge_slots_[i].val = val;
+      ++edge_used_;
+      return;
+    }
+  }
+}
+
+u32 Graph::find_edge(u32 from, u32 to) const {
+  if (!edge_slots_) return 0;
+  u64 key = (u64(from) << 32) | to;
+  for (u64 i = hash_word(key) & edge_mask_;; i = (i + 1) & edge_mask_) {
+    if (edge_slots_[i].key == key) return edge_slots_[i].val;
+    if (!edge_slots_[i].key) return 0;
+  }
+}
+
+u32 Graph::add_edge(u32 from, u32 to) {
+  if (edges_.size() == 0) edges_.push();
+  u32 id = edges_.push();
+  if (id == UINT32_MAX) {
+    capacity_exhausted = true;
+    return 0;
+  }
+  Edge &e = edges_[id];
+  e.from = from;
+  e.to = to;
+  e.next_out = nodes_[from].out_head;
+  nodes_[from].out_head = id;
+  e.next_in = nodes_[to].in_head;
+  nodes_[to].in_head = id;
+  e.seq = id;
+  edge_map_insert((u64(from) << 32) | to, id);
+  return id;
+}
+
+void Graph::ensure_scratch(u32 n) {
+  if (n <= scratch_cap_) return;
+  u32 cap = scratch_cap_ ? scratch_cap_ : 4096;
+  while (cap < n) cap *= 2;
+  os_free(scratch_a_, scratch_cap_ * sizeof(u32));
+  os_free(scratch_b_, scratch_cap_ * sizeof(u32));
+  os_free(scratch_c_, scratch_cap_ * sizeof(u32));
+  scratch_a_ = static_cast<u32 *>(os_alloc(cap * sizeof(u32)));
+  scratch_b_ = static_cast<u32 *>(os_alloc(cap * sizeof(u32)));
+  scratch_c_ = static_cast<u32 *>(os_alloc(cap * sizeof(u32)));
+  scratch_cap_ = cap;
+}
+
+u32 Graph::next_mark() {
+  if (++mark_ == 0) {  // wrapped: clear every mark once
+    for (u32 i = 0; i < nodes_.size(); ++i) nodes_[i].mark = 0;
+    mark_ = 1;
+  }
+  return mark_;
+}
+
+// Breadth-first search from `from` to `to` over all edges; on success
+// writes first, then the path edges, into out and returns the count.
+u32 Graph::bfs_path(u32 from, u32 to, u32 *out, u32 cap, u32 first) {
+  ensure_scratch(nodes_.size() + 1);
+  u32 m = next_mark();
+  u32 *queue = scratch_a_;
+  u32 head = 0, tail = 0, visited = 0;
+  queue[tail++] = from;
+  nodes_[from].mark = m;
+  nodes_[from].parent_edge = 0;
+  bool found = from == to;
+  while (!found && head < tail) {
+    u32 v = queue[head++];
+    if (++visited > search_budget) {
+      ++searches_truncated;
+      return 0;
+    }
+    for (u32 e = nodes_[v].out_head; e; e = edges_[e].next_out) {
+      u32 w = edges_[e].to;
+      if (nodes_[w].mark == m) continue;
+      nodes_[w].mark = m;
+      nodes_[w].parent_edge = e;
+      if (w == to) {
+        found = true;
+        break;
+      }
+      queue[tail++] = w;
+    }
+  }
+  if (!found) return 0;
+  // Walk back from `to` collecting edges, then reverse into out.
+  u32 n = 0;
+  u32 *rev = scratch_b_;
+  for (u32 v = to; v != from; v = edges_[nodes_[v].parent_edge].from)
+    rev[n++] = nodes_[v].parent_edge;
+  if (n + 1 > cap) n = cap - 1;  // caller's buffer bounds the report
+  out[0] = first;
+  for (u32 i = 0; i < n; ++i) out[1 + i] = rev[n - 1 - i];
+  return n + 1;
+}
+
+// Pearce-Kelly: returns 1 if x is reachable from y within the affected
+// region (a cycle), 2 if the search budget ran out (order unchanged),
+// otherwise reorders so that ord[x] < ord[y] and returns 0.
+int Graph::pk_reorder(u32 x, u32 y) {
+  u32 lb = nodes_[y].ord, ub = nodes_[x].ord;
+  ensure_scratch(nodes_.size() + 1);
+  u32 m = next_mark();
+  u32 *fwd = scratch_a_, *bwd = scratch_b_, *stack = scratch_c_;
+  u32 nf = 0, nb = 0, sp = 0;
+  // Forward from y through nodes ranked below ub.
+  stack[sp++] = y;
+  nodes_[y].mark = m;
+  u32 budget = search_budget;
+  while (sp) {
+    u32 v = stack[--sp];
+    fwd[nf++] = v;
+    for (u32 e = nodes_[v].out_head; e; e = edges_[e].next_out) {
+      if (edges_[e].back) continue;
+      u32 w = edges_[e].to;
+      if (w == x) return 1;
+      if (nodes_[w].mark != m && nodes_[w].ord < ub) {
+        nodes_[w].mark = m;
+        stack[sp++] = w;
+      }
+    }
+    if (--budget == 0) {
+      ++searches_truncated;
+      return 2;
+    }
+  }
+  // Backward from x through nodes ranked above lb.
+  u32 mb = next_mark();
+  sp = 0;
+  stack[sp++] = x;
+  nodes_[x].mark = mb;
+  while (sp) {
+    u32 v = stack[--sp];
+    bwd[nb++] = v;
+    for (u32 e = nodes_[v].in_head; e; e = edges_[e].next_in) {
+      if (edges_[e].back) continue;
+      u32 w = edges_[e].from;
+      if (nodes_[w].mark != mb && nodes_[w].ord > lb) {
+        nodes_[w].mark = mb;
+        stack[sp++] = w;
+      }
+    }
+  }
+  auto by_ord = [this](u32 a, u32 b) { return nodes_[a].ord < nodes_[b].ord; };
+  std::sort(fwd, fwd + nf, by_ord);
+  std::sort(bwd, bwd + nb, by_ord);
+  // Pool the ranks (stack is free again) and hand them out: the backward
+  // set first, then the forward set.
+  u32 *ranks = stack;
+  u32 nr = 0;
+  for (u32 i = 0; i < nb; ++i) ranks[nr++] = nodes_[bwd[i]].ord;
+  for (u32 i = 0; i < nf; ++i) ranks[nr++] = nodes_[fwd[i]].ord;
+  std::sort(ranks, ranks + nr);
+  u32 r = 0;
+  for (u32 i = 0; i < nb; ++i) nodes_[bwd[i]].ord = ranks[r++];
+  for (u32 i = 0; i < nf; ++i) nodes_[fwd[i]].ord = ranks[r++];
+  return 0;
+}
+
+u32 Graph::check_new_edge(u32 e, u32 *out, u32 cap) {
+  u32 x = edges_[e].from, y = edges_[e].to;
+  if (x == y) return 0;
+  int pk = 0;
+  if (nodes_[x].ord > nodes_[y].ord) pk = pk_reorder(x, y);
+  bool cycle = pk == 1;
+  if (pk == 2) {  // undecided: keep it out of the order, search below
+    edges_[e].back = 1;
+    ++back_edges;
+  }
+  u32 n = 0;
+  if (cycle || back_edges) {
+    // Shortest witness over the whole graph, back edges included.
+    n = bfs_path(y, x, out, cap, e);
+    if (cycle && n == 0) {  // budget hit: still report the closing edge
+      out[0] = e;
+      n = 1;
+    }
+  }
+  if (n && !edges_[e].back) {
+    edges_[e].back = 1;
+    ++back_edges;
+  }
+  return n;
+}
+
+u32 Graph::find_cycle_through(u32 e, u32 *out, u32 cap) {
+  return bfs_path(edges_[e].to, edges_[e].from, out, cap, e);
+}
+
+} // namespace fearless_rt

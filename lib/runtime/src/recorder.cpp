@@ -1,0 +1,722 @@
+// Recorder: held stacks, edge cache, classification, findings, watchdog.
+#include "recorder.h"
+#include "report.h"
+
+#include <errno.h>
+#include <new>
+#include <execinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace fearless_rt {
+
+Options g_opt;
+Graph *g_graph = nullptr;
+alignas(64) static char g_graph_storage[sizeof(Graph)];
+
+// --------------------------------------------------------------- threads
+struct Held {
+  uptr addr;
+  u32 node;
+  u32 count;
+  u64 chain;
+  uptr pc;
+  u8 mode;
+  u8 no_edge;
+  u8 kind;
+};
+
+constexpr u32 kMaxCreateFrames = 32;
+
+struct ThreadState {
+  u32 tid;
+  int os_tid;
+  u32 parent_tid;
+  std::atomic<u32> alive;
+  std::atomic<Held *> held;
+  std::atomic<u32> nheld;
+  u32 cap;
+  u32 busy;
+  KeySet ctx;
+  std::atomic<uptr> waiting_for;
+  std::atomic<u64> wait_since;
+  std::atomic<u32> wait_mode;
+  std::atomic<const Stack *> wait_stack;
+  u32 ncreate;
+  uptr create_pcs[kMaxCreateFrames];
+  ThreadState *next_all;
+  ThreadState *next_free;
+};
+
+static SpinLock g_threads_mu;
+static std::atomic<ThreadState *> g_threads{nullptr};
+static ThreadState *g_free_threads = nullptr;
+static std::atomic<u32> g_next_tid{0};
+static __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
+
+static Held *held_alloc(u32 cap) {
+  return static_cast<Held *>(os_alloc(sizeof(Held) * cap));
+}
+
+static ThreadState *create_self() {
+  ThreadState *t;
+  {
+    SpinGuard g(g_threads_mu);
+    t = g_free_threads;
+    if (t) g_free_threads = t->next_free;
+  }
+  if (t) {
+    t->ctx.clear();
+    t->nheld.store(0, std::memory_order_relaxed);
+  } else {
+    t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
+    new (t) ThreadState();
+    t->cap = 64;
+    t->held.store(held_alloc(t->cap), std::memory_order_release);
+  }
+  t->tid = g_next_tid.fetch_add(1);
+  t->os_tid = int(syscall(SYS_gettid));
+  t->parent_tid = UINT32_MAX;
+  t->ncreate = 0;
+  t->busy = 0;
+  t->waiting_for.store(0, std::memory_order_relaxed);
+  t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->alive.store(1, std::memory_order_release);
+  if (!t->next_all && g_threads.load() != t) {
+    SpinGuard g(g_threads_mu);
+    t->next_all = g_threads.load(std::memory_order_relaxed);
+    g_threads.store(t, std::memory_order_release);
+  }
+  t_self = t;
+  return t;
+}
+
+static inline ThreadState *self() {
+  ThreadState *t = t_self;
+  return t ? t : create_self();
+}
+
+struct TrampolineRec {
+  void *(*fn)(void *);
+  void *arg;
+  u32 parent;
+  u32 n;
+  uptr pcs[kMaxCreateFrames];
+  TrampolineRec *next;
+};
+static SpinLock g_tramp_mu;
+static TrampolineRec *g_tramp_free = nullptr;
+
+u32 capture_stack(uptr *out, u32 max, u32 skip);
+
+void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
+  TrampolineRec *r;
+  {
+    SpinGuard g(g_tramp_mu);
+    r = g_tramp_free;
+    if (r) g_tramp_free = r->next;
+  }
+  if (!r) r = static_cast<TrampolineRec *>(arena_alloc(sizeof(TrampolineRec)));
+  r->fn = fn;
+  r->arg = arg;
+  ThreadState *t = self();
+  r->parent = t->tid;
+  t->busy++;
+  r->n = capture_stack(r->pcs, kMaxCreateFrames, 2);
+  t->busy--;
+  return r;
+}
+
+void *thread_trampoline(void *p) {
+  TrampolineRec *r = static_cast<TrampolineRec *>(p);
+  ThreadState *t = self();
+  t->parent_tid = r->parent;
+  t->ncreate = r->n;
+  memcpy(t->create_pcs, r->pcs, sizeof(uptr) * r->n);
+  void *(*fn)(void *) = r->fn;
+  void *arg = r->arg;
+  {
+    SpinGuard g(g_tramp_mu);
+    r->next = g_tramp_free;
+    g_tramp_free = r;
+  }
+  void *ret = fn(arg);
+  on_thread_exit();
+  return ret;
+}
+
+// ------------------------------------------------------------- findings
+SpinLock g_findings_mu;  // lock order: emit < graph < findings < threads < tramp
+SegVec<Finding, 8> g_findings;
+u32 g_findings_base = 0;  // findings inherited from a parent process
+static std::atomic<unsigned long> g_error_count{0};
+static std::atomic<const char *> g_context{nullptr};
+static std::atomic<u64> g_edges_dropped{0};
+static std::atomic<bool> g_watchdog_fired{false};
+
+u32 capture_stack(uptr *out, u32 max, u32 skip) {
+  void *buf[128];
+  if (max + skip > 128) max = 128 - skip;
+  int n = backtrace(buf, int(max + skip));
+  u32 k = 0;
+  for (int i = int(skip); i < n; ++i) out[k++] = uptr(buf[i]);
+  return k;
+}
+
+static const Stack *capture_stack_record(u32 skip) {
+  uptr tmp[128];
+  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
+  if (depth > 100) depth = 100;
+  u32 n = capture_stack(tmp, depth, skip + 1);
+  Stack *s = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * n));
+  s->n = n;
+  memcpy(s->pc, tmp, sizeof(uptr) * n);
+  return s;
+}
+
+static bool edge_has_thread(const Edge &e, u32 tid) {
+  for (u32 i = 0; i < e.nthreads; ++i)
+    if (e.threads[i] == tid) return true;
+  return false;
+}
+
+// Cycle classification (see docs/runtime.md "Classification").
+static u8 classify(Graph &g, const u32 *cyc, u32 n, u32 *gates_out, u32 *ngates_out) {
+  *ngates_out = 0;
+  if (!g_opt.rwlock_read_read) {
+    for (u32 i = 0; i < n; ++i) {
+      const Edge &a = g.edge(cyc[i]);
+      const Edge &b = g.edge(cyc[(i + 1) % n]);
+      bool ok = false;
+      for (u32 ba = 0; ba < 4 && !ok; ++ba) {
+        if (!(a.modes & (1u << ba))) continue;
+        for (u32 bb = 0; bb < 4 && !ok; ++bb) {
+          if (!(b.modes & (1u << bb))) continue;
+          bool acquired_read = ba & 1, held_read = bb & 2;
+          if (!(acquired_read && held_read)) ok = true;
+        }
+      }
+      if (!ok) return kFindNone;  // only read-read hand-offs: cannot block
+    }
+  }
+  bool one_thread = true;
+  const Edge &e0 = g.edge(cyc[0]);
+  u32 t0 = e0.threads[0];
+  for (u32 i = 0; i < n && one_thread; ++i) {
+    const Edge &e = g.edge(cyc[i]);
+    if (e.more_threads) one_thread = false;
+    for (u32 k = 0; k < e.nthreads; ++k)
+      if (e.threads[k] != t0) one_thread = false;
+  }
+  if (one_thread) return kFindSingleThread;
+  // Gate: a lock held across every sighting of every edge of the cycle.
+  for (u32 k = 0; k < e0.ngates; ++k) {
+    u32 gate = e0.gates[k];
+    bool all = true;
+    for (u32 i = 1; i < n && all; ++i) {
+      const Edge &e = g.edge(cyc[i]);
+      bool has = false;
+      for (u32 j = 0; j < e.ngates; ++j)
+        if (e.gates[j] == gate) has = true;
+      all = has;
+    }
+    for (u32 i = 0; i < n && all; ++i)
+      if (g.edge(cyc[i]).from == gate) all = false;
+    if (all) gates_out[(*ngates_out)++] = gate;
+  }
+  if (*ngates_out) return kFindGated;
+  return kFindInversion;
+}
+
+static Finding *new_finding_locked(u8 kind) {
+  u32 i = g_findings.push();
+  if (i == UINT32_MAX) return nullptr;
+  Finding *f = &g_findings[i];
+  memset(f, 0, sizeof(*f));
+  f->kind = kind;
+  f->index = i;
+  return f;
+}
+
+// Called with the graph lock held; records a finding for the cycle.
+static void record_cycle(Graph &g, const u32 *cyc, u32 n, Finding **pending, u32 *npending) {
+  u32 gates[kEdgeGates];
+  u32 ngates = 0;
+  u8 kind = classify(g, cyc, n, gates, &ngates);
+  if (kind == kFindNone) return;
+  if (kind != kFindInversion) {
+    for (u32 i = 0; i < n; ++i) g.edge(cyc[i]).weak_cycle = 1;
+    if (!g_opt.report_single_thread) return;
+  } else {
+    for (u32 i = 0; i < n; ++i) g.edge(cyc[i]).weak_cycle = 0;
+  }
+  SpinGuard rg(g_findings_mu);
+  Finding *f = new_finding_locked(kind);
+  if (!f) return;
+  f->n = n < kMaxCycle ? n : kMaxCycle;
+  memcpy(f->edges, cyc, sizeof(u32) * f->n);
+  f->ngates = ngates;
+  memcpy(f->gates, gates, sizeof(u32) * ngates);
+  if (*npending < 16) pending[(*npending)++] = f;
+}
+
+static void slow_path(ThreadState *t, u32 top) {
+  Held *h = t->held.load(std::memory_order_relaxed);
+  const Stack *st = capture_stack_record(2);
+  Graph &g = *g_graph;
+  Finding *pending[16];
+  u32 npending = 0;
+  u32 cyc[kMaxCycle];
+  u32 new_edges[64];
+  u32 nnew = 0;
+  u32 recheck[64];
+  u32 nrecheck = 0;
+  const char *ctx = g_context.load(std::memory_order_acquire);
+  {
+    SpinGuard gg(g.mu);
+    u32 to = h[top].node;
+    for (u32 j = 0; j < top; ++j) {
+      u32 from = h[j].node;
+      if (!from || !to || from == to) continue;
+      u8 bit = u8(1u << ((h[j].mode == kRead ? 2 : 0) + (h[top].mode == kRead ? 1 : 0)));
+      u32 e = g.find_edge(from, to);
+      if (!e) {
+        e = g.add_edge(from, to);
+        if (!e) {
+          g_edges_dropped.fetch_add(1);
+          continue;
+        }
+        Edge &ed = g.edge(e);
+        ed.threads[0] = t->tid;
+        ed.nthreads = 1;
+        ed.modes = bit;
+        ed.from_pc = h[j].pc;
+        ed.stack = st;
+        ed.context = ctx;
+        for (u32 k = 0; k < top && ed.ngates < kEdgeGates; ++k)
+          if (k != j && h[k].node) ed.gates[ed.ngates++] = h[k].node;
+        if (nnew < 64) new_edges[nnew++] = e;
+        else g_edges_dropped.fetch_add(1);  // never happens: held depth > 64 per slow path
+        continue;
+      }
+      Edge &ed = g.edge(e);
+      bool changed = false;
+      if (!(ed.modes & bit)) {
+        ed.modes |= bit;
+        changed = true;
+      }
+      if (!edge_has_thread(ed, t->tid)) {
+        if (ed.nthreads < kEdgeThreads) ed.threads[ed.nthreads++] = t->tid;
+        else ed.more_threads = 1;
+        changed = true;
+      }
+      // Intersect the gate set with this sighting's held set.
+      u32 kept = 0;
+      for (u32 a = 0; a < ed.ngates; ++a) {
+        bool held = false;
+        for (u32 k = 0; k < top; ++k)
+          if (k != j && h[k].node == ed.gates[a]) held = true;
+        if (held) ed.gates[kept++] = ed.gates[a];
+      }
+      if (kept != ed.ngates) {
+        ed.ngates = u8(kept);
+        changed = true;
+      }
+      if (changed && ed.weak_cycle && nrecheck < 64) recheck[nrecheck++] = e;
+    }
+    g.search_budget = g_opt.search_budget;
+    for (u32 i = 0; i < nnew; ++i) {
+      u32 n = g.check_new_edge(new_edges[i], cyc, kMaxCycle);
+      if (n) record_cycle(g, cyc, n, pending, &npending);
+    }
+    for (u32 i = 0; i < nrecheck; ++i) {
+      u32 n = g.find_cycle_through(recheck[i], cyc, kMaxCycle);
+      if (!n) continue;
+      u32 gates[kEdgeGates], ngates;
+      if (classify(g, cyc, n, gates, &ngates) == kFindInversion)
+        record_cycle(g, cyc, n, pending, &npending);
+    }
+  }
+  for (u32 i = 0; i < npending; ++i) emit_finding(pending[i]);
+}
+
+static u32 resolve(uptr addr, u8 kind, uptr pc) {
+  Graph &g = *g_graph;
+  u32 id = g.lookup(addr);
+  if (id) return id;
+  SpinGuard gg(g.mu);
+  return g.get_or_create(addr, kind, pc);
+}
+
+static inline u64 chain_step(u64 prev, const Held &e) {
+  return mix(prev, u64(e.node) * 4 + u64(e.mode) * 2 + e.no_edge);
+}
+static constexpr u64 kChainSeed = 0x2545F4914F6CDD1Dull;
+
+static void recompute_chains(Held *h, u32 from, u32 n) {
+  for (u32 k = from; k < n; ++k) {
+    if (!h[k].node) {
+      h[k].chain = 0;
+      continue;
+    }
+    h[k].chain = chain_step(k ? h[k - 1].chain : kChainSeed, h[k]);
+  }
+}
+
+void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
+  ThreadState *t = self();
+  if (t->busy) return;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;) {
+    if (h[i].addr == addr) {  // re-entry (recursive mutex, repeated read lock)
+      __atomic_store_n(&h[i].count, h[i].count + 1, __ATOMIC_RELAXED);
+      return;
+    }
+  }
+  if (n == t->cap) {
+    Held *nh = held_alloc(t->cap * 2);
+    memcpy(nh, h, sizeof(Held) * n);
+    t->held.store(nh, std::memory_order_release);
+    t->cap *= 2;  // the old array stays mapped for a concurrent watchdog scan
+    h = nh;
+  }
+  Held &e = h[n];
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
+  if (n == 0) {  // flat locking: no order to record, stay thread-local
+    e.node = 0;
+    e.chain = 0;
+    t->nheld.store(1, std::memory_order_release);
+    return;
+  }
+  t->busy++;
+  for (u32 i = 0; i < n; ++i) {
+    if (!h[i].node) {
+      h[i].node = resolve(h[i].addr, h[i].kind, h[i].pc);
+      recompute_chains(h, i, n);
+    }
+  }
+  e.node = resolve(addr, kind, pc);
+  e.chain = e.node ? chain_step(h[n - 1].chain, e) : 0;
+  t->nheld.store(n + 1, std::memory_order_release);
+  if (!e.no_edge && e.node && !t->ctx.contains(e.chain)) {
+    slow_path(t, n);
+    t->ctx.insert(e.chain);
+  }
+  t->busy--;
+}
+
+static void remove_held(ThreadState *t, u32 i) {
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 k = i; k + 1 < n; ++k) {
+    h[k] = h[k + 1];
+  }
+  t->nheld.store(n - 1, std::memory_order_release);
+  recompute_chains(h, i, n - 1);
+}
+
+void on_release(uptr addr) {
+  ThreadState *t = self();
+  if (t->busy) return;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;) {
+    if (h[i].addr != addr) continue;
+    if (h[i].count > 1) {
+      __atomic_store_n(&h[i].count, h[i].count - 1, __ATOMIC_RELAXED);
+      return;
+    }
+    remove_held(t, i);
+    return;
+  }
+  // Not held by this thread (released by another thread, or taken before
+  // the recorder saw it): nothing to undo.
+}
+
+CondSaved cond_release(uptr mutex) {
+  CondSaved s{mutex, 0, false};
+  ThreadState *t = self();
+  if (t->busy) return s;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;) {
+    if (h[i].addr != mutex) continue;
+    s.count = h[i].count;
+    s.held = true;
+    remove_held(t, i);
+    break;
+  }
+  return s;
+}
+
+void cond_reacquire(const CondSaved &s, uptr pc) {
+  if (!s.held) return;
+  // glibc re-locks the mutex internally: model it as a blocking acquire.
+  on_acquired(s.addr, kMutex, kWrite, false, false, pc);
+  ThreadState *t = self();
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;)
+    if (h[i].addr == s.addr) __atomic_store_n(&h[i].count, s.count, __ATOMIC_RELAXED);
+}
+
+void on_destroy(uptr addr) {
+  if (!g_graph->lookup(addr)) return;
+  SpinGuard gg(g_graph->mu);
+  g_graph->retire(addr);
+}
+
+void on_lock_name(uptr addr, const char *name) {
+  if (!name) return;
+  char *copy = arena_strdup(name);
+  SpinGuard gg(g_graph->mu);
+  u32 id = g_graph->get_or_create(addr, kCustom, uptr(__builtin_return_address(0)));
+  if (id) g_graph->node(id).name = copy;
+}
+
+void on_free(void *p) {
+  Graph &g = *g_graph;
+  if (!p || !g_opt.track_free || g.live_nodes() == 0 || !real.malloc_usable_size) return;
+  uptr b = uptr(p);
+  uptr e = b + real.malloc_usable_size(p);
+  bool any = false;
+  for (uptr pg = b >> 12; pg <= (e - 1) >> 12; ++pg)
+    if (g.page_has_locks(pg + 1)) {
+      any = true;
+      break;
+    }
+  if (!any) return;
+  SpinGuard gg(g.mu);
+  for (uptr a = (b + 3) & ~uptr(3); a < e; a += 4) {
+    if (!g.page_has_locks((a >> 12) + 1)) {
+      a = ((a >> 12) + 1) * 4096 - 4;  // skip to the next page
+      continue;
+    }
+    if (g.lookup(a)) g.retire(a);
+  }
+}
+
+void on_thread_exit() {
+  ThreadState *t = t_self;
+  if (!t) return;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  if (n && g_opt.report_thread_exit && ready()) {
+    Finding *f;
+    {
+      SpinGuard rg(g_findings_mu);
+      f = new_finding_locked(kFindThreadExit);
+      if (f) {
+        f->tid = t->tid;
+        Held *h = t->held.load(std::memory_order_relaxed);
+        for (u32 i = 0; i < n && f->nlocks < kMaxCycle; ++i) {
+          f->lock_addrs[f->nlocks] = h[i].addr;
+          f->lock_pcs[f->nlocks++] = h[i].pc;
+        }
+      }
+    }
+    if (f) emit_finding(f);
+  }
+  t->nheld.store(0, std::memory_order_release);
+  t->alive.store(0, std::memory_order_release);
+  t_self = nullptr;
+  SpinGuard g(g_threads_mu);
+  t->next_free = g_free_threads;
+  g_free_threads = t;
+}
+
+// ------------------------------------------------------------- watchdog
+bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+
+unsigned watchdog_period_ms() {
+  unsigned p = g_opt.watchdog_ms / 4;
+  if (p > 500) p = 500;
+  if (p < 10) p = 10;
+  return p;
+}
+
+void wait_begin(uptr addr, u8 mode) {
+  ThreadState *t = self();
+  t->wait_mode.store(mode, std::memory_order_relaxed);
+  t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->wait_since.store(now_ns(), std::memory_order_relaxed);
+  t->waiting_for.store(addr, std::memory_order_release);
+}
+
+void wait_end() { self()->waiting_for.store(0, std::memory_order_release); }
+
+static ThreadState *holder_of(uptr addr, ThreadState *prefer) {
+  ThreadState *found = nullptr;
+  for (ThreadState *t = g_threads.load(std::memory_order_acquire); t; t = t->next_all) {
+    if (!t->alive.load(std::memory_order_acquire)) continue;
+    Held *h = t->held.load(std::memory_order_acquire);
+    u32 n = t->nheld.load(std::memory_order_acquire);
+    if (n > t->cap) n = t->cap;
+    for (u32 i = 0; i < n; ++i) {
+      if (__atomic_load_n(&h[i].addr, __ATOMIC_RELAXED) == addr) {
+        if (t == prefer) return t;
+        if (!found || (!found->waiting_for.load() && t->waiting_for.load())) found = t;
+      }
+    }
+  }
+  return found;
+}
+
+// Follows waits-for from `start`; true if it comes back to start with
+// every thread on the way blocked for at least min_ns.
+static u32 wait_cycle(ThreadState *start, u64 min_ns, ThreadState **ts, uptr *locks) {
+  u64 now = now_ns();
+  ThreadState *cur = start;
+  for (u32 d = 0; d < kMaxCycle; ++d) {
+    uptr w = cur->waiting_for.load(std::memory_order_acquire);
+    if (!w || now - cur->wait_since.load(std::memory_order_relaxed) < min_ns) return 0;
+    ts[d] = cur;
+    locks[d] = w;
+    ThreadState *h = holder_of(w, start);
+    if (!h) return 0;
+    if (h == start) return d + 1;
+    for (u32 k = 0; k <= d; ++k)
+      if (ts[k] == h) return 0;  // a cycle not through us: its members report
+    cur = h;
+  }
+  return 0;
+}
+
+unsigned wait_tick() {
+  ThreadState *t = self();
+  if (!t->wait_stack.load(std::memory_order_relaxed)) {
+    t->busy++;
+    t->wait_stack.store(capture_stack_record(2), std::memory_order_release);
+    t->busy--;
+  }
+  u64 min_ns = u64(g_opt.watchdog_ms) * 1000000ull;
+  ThreadState *ts[kMaxCycle];
+  uptr locks[kMaxCycle];
+  u32 n = wait_cycle(t, min_ns, ts, locks);
+  if (!n) return watchdog_period_ms();
+  // Confirm: a real deadlock does not move.
+  timespec pause{0, 100 * 1000000};
+  nanosleep(&pause, nullptr);
+  ThreadState *ts2[kMaxCycle];
+  uptr locks2[kMaxCycle];
+  u32 n2 = wait_cycle(t, min_ns, ts2, locks2);
+  if (n2 != n || memcmp(ts, ts2, sizeof(void *) * n) || memcmp(locks, locks2, sizeof(uptr) * n))
+    return watchdog_period_ms();
+  if (g_watchdog_fired.exchange(true)) {
+    for (;;) pause_forever();
+  }
+  // Let the other blocked threads capture their wait stacks.
+  for (int i = 0; i < 20; ++i) {
+    bool all = true;
+    for (u32 k = 0; k < n; ++k)
+      if (!ts[k]->wait_stack.load(std::memory_order_acquire)) all = false;
+    if (all) break;
+    timespec p{0, 50 * 1000000};
+    nanosleep(&p, nullptr);
+  }
+  Finding *f;
+  {
+    SpinGuard rg(g_findings_mu);
+    f = new_finding_locked(kFindDeadlock);
+    if (f) {
+      f->nlocks = n;
+      for (u32 k = 0; k < n; ++k) {
+        f->wd_tids[k] = ts[k]->tid;
+        f->wd_os_tids[k] = ts[k]->os_tid;
+        f->lock_addrs[k] = locks[k];
+        f->wd_stacks[k] = ts[k]->wait_stack.load(std::memory_order_acquire);
+        // The holder of locks[k] is ts[(k+1)%n]; its acquisition site:
+        ThreadState *hd = ts[(k + 1) % n];
+        Held *h = hd->held.load(std::memory_order_acquire);
+        u32 m = hd->nheld.load(std::memory_order_acquire);
+        for (u32 i = 0; i < m && i < hd->cap; ++i)
+          if (__atomic_load_n(&h[i].addr, __ATOMIC_RELAXED) == locks[k]) f->lock_pcs[k] = h[i].pc;
+      }
+    }
+  }
+  if (f) emit_finding(f);
+  finish_and_exit(g_opt.exitcode ? g_opt.exitcode : 1);
+  return 0;
+}
+
+void pause_forever() {
+  timespec p{3600, 0};
+  nanosleep(&p, nullptr);
+}
+
+// Used by the report writer.
+bool thread_info(u32 tid, ThreadInfo *out) {
+  for (ThreadState *t = g_threads.load(std::memory_order_acquire); t; t = t->next_all) {
+    if (t->tid != tid) continue;
+    out->tid = t->tid;
+    out->os_tid = t->os_tid;
+    out->parent = t->parent_tid;
+    out->ncreate = t->ncreate;
+    out->create_pcs = t->create_pcs;
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- fork
+void fork_prepare() {
+  report_fork_prepare();
+  g_graph->mu.lock();
+  g_findings_mu.lock();
+  g_threads_mu.lock();
+  g_tramp_mu.lock();
+  arena_fork_lock();
+}
+
+void fork_parent() {
+  arena_fork_unlock();
+  g_tramp_mu.unlock();
+  g_threads_mu.unlock();
+  g_findings_mu.unlock();
+  g_graph->mu.unlock();
+  report_fork_parent();
+}
+
+void fork_child() {
+  arena_fork_unlock();
+  g_tramp_mu.unlock();
+  g_threads_mu.unlock();
+  g_findings_mu.unlock();
+  g_graph->mu.unlock();
+  report_fork_child();
+  ThreadState *me = t_self;
+  for (ThreadState *t = g_threads.load(); t; t = t->next_all) {
+    if (t == me) continue;
+    t->alive.store(0);
+    t->nheld.store(0);
+    t->waiting_for.store(0);
+  }
+  if (me) me->os_tid = int(syscall(SYS_gettid));
+  g_findings_base = g_findings.size();
+  g_error_count.store(0);
+  g_watchdog_fired.store(false);
+}
+
+// --------------------------------------------------------------- API
+void api_set_context(const char *ctx) {
+  g_context.store(ctx ? arena_strdup(ctx) : nullptr, std::memory_order_release);
+}
+
+void count_error_finding() { g_error_count.fetch_add(1); }
+unsigned long api_finding_count() { return g_error_count.load(); }
+u64 edges_dropped() { return g_edges_dropped.load(); }
+
+void init_graph() {
+  g_graph = new (g_graph_storage) Graph();
+}
+
+} // namespace fearless_rt

@@ -1,0 +1,117 @@
+// The recorder proper: per-thread held stacks, the edge cache, findings and
+// reports. The interposers (interpose.cpp) and the annotation API call the
+// on_* functions below; they never allocate through malloc.
+#ifndef FEARLESS_RT_RECORDER_H
+#define FEARLESS_RT_RECORDER_H
+
+#include "rt_internal.h"
+
+#include <pthread.h>
+
+namespace fearless_rt {
+
+struct Options {
+  int exitcode = 66;           // exit status when an error-severity finding was reported
+  bool halt_on_error = false;  // exit at the first error-severity finding
+  char report_json[512] = {};  // JSON report path; %p -> pid
+  char log_path[512] = {};     // text report path instead of stderr; %p -> pid
+  char suppressions[512] = {};
+  char symbolizer[512] = {};   // llvm-symbolizer or addr2line; auto when empty
+  unsigned watchdog_ms = 20000;  // 0 disables the live deadlock watchdog
+  bool report_single_thread = true;  // print low-severity cycles
+  bool report_thread_exit = true;
+  bool timed_edges = true;     // timed/clock locks add edges like blocking ones
+  bool rwlock_read_read = false;  // true: rwlocks are writer-preferring
+  bool track_free = true;      // free() of memory holding a lock retires it
+  bool symbolize = true;
+  unsigned search_budget = 1u << 16;
+  unsigned stack_depth = 32;
+  int verbosity = 0;
+};
+extern Options g_opt;
+
+// Real functions, bound with dlsym(RTLD_NEXT) on first use.
+struct Real {
+  int (*mutex_lock)(pthread_mutex_t *);
+  int (*mutex_trylock)(pthread_mutex_t *);
+  int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+  int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
+  int (*mutex_unlock)(pthread_mutex_t *);
+  int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+  int (*mutex_destroy)(pthread_mutex_t *);
+  int (*rw_rdlock)(pthread_rwlock_t *);
+  int (*rw_tryrdlock)(pthread_rwlock_t *);
+  int (*rw_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+  int (*rw_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+  int (*rw_wrlock)(pthread_rwlock_t *);
+  int (*rw_trywrlock)(pthread_rwlock_t *);
+  int (*rw_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+  int (*rw_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+  int (*rw_unlock)(pthread_rwlock_t *);
+  int (*rw_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+  int (*rw_destroy)(pthread_rwlock_t *);
+  int (*spin_lock)(pthread_spinlock_t *);
+  int (*spin_trylock)(pthread_spinlock_t *);
+  int (*spin_unlock)(pthread_spinlock_t *);
+  int (*spin_init)(pthread_spinlock_t *, int);
+  int (*spin_destroy)(pthread_spinlock_t *);
+  int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+  int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+  int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t,
+                        const struct timespec *);
+  int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+  int (*join)(pthread_t, void **);
+  void (*exit)(void *) __attribute__((noreturn));
+  int (*fork)(void);
+  void (*free)(void *);
+  size_t (*malloc_usable_size)(void *);
+};
+extern Real real;
+// 0 before binding, 1 while binding (hooks pass through), 2 ready.
+extern std::atomic<int> g_state;
+void ensure_init();
+inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
+
+// Hooks. `pc` is the caller's return address.
+void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
+void on_release(uptr addr);
+void on_destroy(uptr addr);
+void on_free(void *p);
+void on_lock_name(uptr addr, const char *name);
+
+// Watchdog: a blocking acquisition that did not succeed at once calls
+// wait_begin, then wait_tick each time its timed wait expires (it returns
+// the next timeout in ms), then wait_end.
+bool watchdog_on();
+void wait_begin(uptr addr, u8 mode);
+unsigned wait_tick();
+void wait_end();
+unsigned watchdog_period_ms();
+
+// Condition variable: the mutex is released for the wait and re-acquired
+// by glibc internally; the recorder models both.
+struct CondSaved {
+  uptr addr;
+  u32 count;
+  bool held;
+};
+CondSaved cond_release(uptr mutex);
+void cond_reacquire(const CondSaved &s, uptr pc);
+
+// Threads and fork.
+void *thread_trampoline_arg(void *(*fn)(void *), void *arg);  // arena record
+void *thread_trampoline(void *rec);
+void on_thread_exit();
+void fork_prepare();
+void fork_parent();
+void fork_child();
+
+// Public API backends.
+void api_set_context(const char *ctx);
+unsigned long api_finding_count();
+int api_finding_summary(unsigned long i, char *buf, unsigned long size);
+int api_flush_report();
+
+} // namespace fearless_rt
+
+#endif
