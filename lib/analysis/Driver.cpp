@@ -113,8 +113,11 @@ public:
                const CheckOptions &Options, std::vector<Finding> &Out)
       : Checks(Checks), Options(Options), Out(Out) {}
 
-  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
+    // Otherwise Clang prints "N errors generated." on our stderr; the
+    // unit's error is reported once, in fearless's own words.
+    CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
     return std::make_unique<ChecksConsumer>(Checks, Options, Out);
   }
 

@@ -1,0 +1,78 @@
+// Every sample, through both front ends, must produce exactly the findings
+// its `// expect:` comments announce; good samples must produce none.
+#include "Expectations.h"
+#include "Subprocess.h"
+#include "core/Writers.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace fearless;
+using namespace fearless::test;
+
+namespace {
+
+std::vector<std::string> inputs() {
+  std::vector<std::string> Files;
+  std::ifstream In(FEARLESS_SAMPLES_LIST);
+  for (std::string Line; std::getline(In, Line);)
+    if (!Line.empty())
+      Files.push_back(Line);
+  Files.push_back(std::string(FEARLESS_E2E_INPUTS) + "/nolint.cpp");
+  return Files;
+}
+
+std::string testName(const testing::TestParamInfo<std::string> &Info) {
+  std::string P = Info.param;
+  std::string Root = FEARLESS_SOURCE_DIR "/";
+  if (P.compare(0, Root.size(), Root) == 0)
+    P = P.substr(Root.size());
+  for (char &C : P)
+    if (!std::isalnum(static_cast<unsigned char>(C)))
+      C = '_';
+  return P;
+}
+
+const std::vector<std::string> CompileArgs = {"-std=c++20", "-pthread"};
+
+class Sample : public testing::TestWithParam<std::string> {};
+
+TEST_P(Sample, CliReportsExactlyTheExpectedFindings) {
+  const std::string &File = GetParam();
+  std::vector<Expected> Want = parseExpectations(readFile(File));
+  std::vector<std::string> Argv = {FEARLESS_BIN, "analyze", "-q",
+                                   "--format", "json", File, "--"};
+  Argv.insert(Argv.end(), CompileArgs.begin(), CompileArgs.end());
+  Result R = run(Argv);
+  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
+  EXPECT_EQ(R.ExitCode, Want.empty() ? 0 : 1) << R.Err;
+  Report Rep;
+  std::string Error;
+  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
+  EXPECT_TRUE(Rep.Errors.empty());
+  std::vector<Actual> Got;
+  for (const Finding &F : Rep.Findings) {
+    EXPECT_EQ(F.Loc.File, File);
+    EXPECT_EQ(F.Fingerprint.size(), 16u);
+    Got.push_back({F.Loc.Line, F.CheckId, F.Message});
+  }
+  EXPECT_EQ(compare(Want, Got), "");
+}
+
+TEST_P(Sample, ClangTidyPluginReportsExactlyTheExpectedFindings) {
+  const std::string &File = GetParam();
+  std::vector<Expected> Want = parseExpectations(readFile(File));
+  std::vector<std::string> Argv = {FEARLESS_CLANG_TIDY,
+                                   std::string("-load=") + FEARLESS_TIDY_PLUGIN,
+                                   "-checks=-*,fearless-*", File, "--"};
+  Argv.insert(Argv.end(), CompileArgs.begin(), CompileArgs.end());
+  Result R = run(Argv);
+  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
+  EXPECT_EQ(R.ExitCode, 0) << R.Err;
+  EXPECT_EQ(compare(Want, parseTidyOutput(R.Out, File)), "") << R.Out;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Sample, testing::ValuesIn(inputs()), testName);
+
+} // namespace
