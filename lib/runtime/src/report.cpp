@@ -781,7 +781,7 @@ static void render_cycle(Renderer &r) {
     t.put(" previously acquired by the same thread here:\n");
     r.text_stack(&s.from_pc, 1);
     t.put("\n");
-    r.summary.printf(" %s%s => %s", k ? "," : "", lock_name(s.from) ? lock_name(s.from) : "?",
+    r.summary.printf("%s %s => %s", k ? "," : "", lock_name(s.from) ? lock_name(s.from) : "?",
                      lock_name(s.to) ? lock_name(s.to) : "?");
     r.summary.printf(" (T%u", s.threads[0]);
     if (s.context) r.summary.printf(" in %s", s.context);

@@ -1,0 +1,367 @@
+// Runs real programs under the real recorder (LD_PRELOAD) and checks the
+// exact findings, or their exact absence.
+#include "Harness.h"
+
+#include <algorithm>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <set>
+
+using namespace rt_test;
+
+namespace {
+
+const std::string kSrc = FEARLESS_SCENARIOS_SRC;
+
+struct Outcome {
+  RunResult run;
+  Json report;
+  std::string json_path;
+  std::vector<const Json *> findings(const std::string &id) const {
+    std::vector<const Json *> out;
+    for (const Json &f : report["findings"].arr)
+      if (f["id"].str == id) out.push_back(&f);
+    return out;
+  }
+};
+
+Outcome scenario(const std::string &name, const std::string &options = "",
+                 double timeout = 60, const std::string &bin = FEARLESS_SCENARIOS_BIN,
+                 bool preload = true) {
+  Outcome o;
+  static int counter = 0;
+  const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string dir = scratch_dir(std::string(info ? info->name() : "x") + "-" + name + "-" +
+                                std::to_string(counter++));
+  o.json_path = dir + "/report.json";
+  RunSpec spec;
+  spec.argv = {bin, name};
+  spec.preload = preload;
+  spec.timeout_s = timeout;
+  spec.env = {"FEARLESS_OPTIONS=report_json=" + o.json_path + (options.empty() ? "" : ":" + options)};
+  o.run = run(spec);
+  std::string err;
+  std::string text = read_file(o.json_path);
+  if (!text.empty()) EXPECT_TRUE(Json::parse(text, o.report, err)) << err << "\n" << text;
+  return o;
+}
+
+std::set<std::string> lock_names(const Json &finding) {
+  std::set<std::string> s;
+  for (const Json &l : finding["locks"].arr) s.insert(l["name"].str);
+  return s;
+}
+
+bool stack_has_line(const Json &stack, int line) {
+  for (const Json &fr : stack.arr) {
+    const std::string &f = fr["file"].str;
+    if (f.size() >= 13 && f.compare(f.size() - 13, 13, "scenarios.cpp") == 0 &&
+        int(fr["line"].num) == line)
+      return true;
+  }
+  return false;
+}
+
+// The edge from lock `from` to lock `to` (by name) of a finding.
+const Json *edge(const Json &finding, const std::string &from, const std::string &to) {
+  std::map<double, std::string> names;
+  for (const Json &l : finding["locks"].arr) names[l["id"].num] = l["name"].str;
+  for (const Json &e : finding["edges"].arr)
+    if (names[e["from"].num] == from && names[e["to"].num] == to) return &e;
+  return nullptr;
+}
+
+std::string diag(const Outcome &o) {
+  return "exit=" + std::to_string(o.run.exit_code) + "\nstderr:\n" + o.run.err + "\nstdout:\n" + o.run.out;
+}
+
+} // namespace
+
+TEST(RuntimeInversion, TwoThreadsABBAReportedWithoutHang) {
+  Outcome o = scenario("ab_ba");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  EXPECT_NE(o.run.out.find("done"), std::string::npos);  // it ran to the end
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u);
+  const Json &f = *inv[0];
+  EXPECT_EQ(f["severity"].str, "error");
+  EXPECT_EQ(lock_names(f), (std::set<std::string>{"mu_a", "mu_b"}));
+  ASSERT_EQ(f["edges"].size(), 2u);
+  const Json *ab = edge(f, "mu_a", "mu_b");
+  const Json *ba = edge(f, "mu_b", "mu_a");
+  ASSERT_TRUE(ab && ba);
+  EXPECT_TRUE(stack_has_line((*ab)["to_stack"], marker_line(kSrc, "ab_inner")));
+  EXPECT_TRUE(stack_has_line((*ba)["to_stack"], marker_line(kSrc, "ba_inner")));
+  EXPECT_NE((*ab)["thread"].num, (*ba)["thread"].num);
+  // The text report, sanitizer style.
+  EXPECT_EQ(count_of(o.run.err, "WARNING: fearless: lock-order-inversion (potential deadlock)"), 1u);
+  EXPECT_NE(o.run.err.find("Cycle in lock order graph: M1 (mu_a) => M2 (mu_b) => M1 (mu_a)"),
+            std::string::npos) << o.run.err;
+  EXPECT_NE(o.run.err.find("scenarios.cpp:" + std::to_string(marker_line(kSrc, "ab_inner"))),
+            std::string::npos);
+  EXPECT_NE(o.run.err.find("SUMMARY: fearless: lock-order-inversion"), std::string::npos);
+  // The graph section lists both orders.
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 2u);
+}
+
+TEST(RuntimeInversion, ThreeLocksThreeThreads) {
+  Outcome o = scenario("three_cycle");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  const Json &f = *inv[0];
+  EXPECT_EQ(lock_names(f), (std::set<std::string>{"mu_a", "mu_b", "mu_c"}));
+  ASSERT_EQ(f["edges"].size(), 3u);
+  const Json *ab = edge(f, "mu_a", "mu_b"), *bc = edge(f, "mu_b", "mu_c"), *ca = edge(f, "mu_c", "mu_a");
+  ASSERT_TRUE(ab && bc && ca);
+  EXPECT_TRUE(stack_has_line((*ab)["to_stack"], marker_line(kSrc, "ab_inner")));
+  EXPECT_TRUE(stack_has_line((*bc)["to_stack"], marker_line(kSrc, "bc_inner")));
+  EXPECT_TRUE(stack_has_line((*ca)["to_stack"], marker_line(kSrc, "ca_inner")));
+  std::set<double> threads{(*ab)["thread"].num, (*bc)["thread"].num, (*ca)["thread"].num};
+  EXPECT_EQ(threads.size(), 3u);
+}
+
+TEST(RuntimeInversion, ConditionVariableReacquire) {
+  Outcome o = scenario("condvar");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  const Json &f = *inv[0];
+  EXPECT_EQ(lock_names(f), (std::set<std::string>{"mu_a", "mu_c"}));
+  // mu_a -> mu_c exists only through the re-lock inside the wait.
+  const Json *ac = edge(f, "mu_a", "mu_c");
+  ASSERT_TRUE(ac) << diag(o);
+  EXPECT_TRUE(stack_has_line((*ac)["to_stack"], marker_line(kSrc, "cv_wait"))) << diag(o);
+  const Json *ca = edge(f, "mu_c", "mu_a");
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(stack_has_line((*ca)["to_stack"], marker_line(kSrc, "cv_other_inner")));
+}
+
+TEST(RuntimeInversion, RwlockWriteReadCycle) {
+  Outcome o = scenario("rwlock_write_read");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  EXPECT_EQ(lock_names(*inv[0]), (std::set<std::string>{"rw_a", "rw_b"}));
+  for (const Json &l : (*inv[0])["locks"].arr) EXPECT_EQ(l["kind"].str, "rwlock");
+  const Json *ab = edge(*inv[0], "rw_a", "rw_b");
+  ASSERT_TRUE(ab);
+  EXPECT_TRUE(stack_has_line((*ab)["to_stack"], marker_line(kSrc, "rw_ab")));
+}
+
+TEST(RuntimeInversion, RwlockReadReadIsNotADeadlockOnReaderPreferringLocks) {
+  Outcome o = scenario("rwlock_read_read");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u) << diag(o);
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 2u);  // both orders were recorded
+  // Writer-preferring locks: the same run is a deadlock.
+  Outcome w = scenario("rwlock_read_read", "rwlock_read_read=1");
+  EXPECT_EQ(w.run.exit_code, 66) << diag(w);
+  EXPECT_EQ(w.findings("fearless-rt-lock-order-inversion").size(), 1u);
+}
+
+TEST(RuntimeInversion, OnlyInForkedChild) {
+  std::string dir = scratch_dir("fork");
+  RunSpec spec;
+  spec.argv = {FEARLESS_SCENARIOS_BIN, "fork_child"};
+  spec.env = {"FEARLESS_OPTIONS=report_json=" + dir + "/r.%p.json"};
+  spec.timeout_s = 60;
+  RunResult r = run(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;               // the parent saw no cycle
+  EXPECT_NE(r.out.find("child status 66"), std::string::npos) << r.out << r.err;  // the child did
+  EXPECT_NE(r.out.find("child done"), std::string::npos);  // and kept working after fork
+  EXPECT_EQ(count_of(r.err, "WARNING: fearless: lock-order-inversion"), 1u) << r.err;
+  auto files = list_dir(dir);
+  ASSERT_EQ(files.size(), 2u);  // one report per process
+  int with_findings = 0;
+  for (auto &p : files) {
+    Json j;
+    std::string err;
+    ASSERT_TRUE(Json::parse(read_file(p), j, err)) << err;
+    if (j["findings"].size()) {
+      ++with_findings;
+      EXPECT_EQ(j["findings"][0]["id"].str, "fearless-rt-lock-order-inversion");
+      EXPECT_EQ(lock_names(j["findings"][0]), (std::set<std::string>{"mu_a", "mu_b"}));
+    }
+  }
+  EXPECT_EQ(with_findings, 1);
+}
+
+// ------------------------------------------------------------- clean runs
+TEST(RuntimeClean, ConsistentOrder) {
+  Outcome o = scenario("consistent");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 3u);  // a->b, a->c, b->c
+  EXPECT_EQ(o.run.err, "");
+}
+
+TEST(RuntimeClean, ScopedLockBothOrders) {
+  Outcome o = scenario("scoped_lock");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  EXPECT_EQ(o.run.err, "");
+}
+
+TEST(RuntimeClean, TryLockBackoff) {
+  Outcome o = scenario("trylock_backoff");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 1u);  // only a->b; the try adds none
+}
+
+TEST(RuntimeClean, GateLockedCycleIsReportedOnlyAsGated) {
+  Outcome o = scenario("gated");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.findings("fearless-rt-lock-order-inversion").size(), 0u);
+  auto g = o.findings("fearless-rt-lock-order-gated");
+  ASSERT_EQ(g.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u);
+  EXPECT_EQ((*g[0])["severity"].str, "warning");
+  EXPECT_EQ(lock_names(*g[0]), (std::set<std::string>{"mu_a", "mu_b"}));
+  ASSERT_EQ((*g[0])["gates"].size(), 1u);
+  EXPECT_EQ((*g[0])["gates"][0]["name"].str, "mu_gate");
+  EXPECT_NE(o.run.err.find("lock-order-cycle-gated"), std::string::npos);
+  EXPECT_EQ(o.run.err.find("lock-order-inversion"), std::string::npos);
+}
+
+TEST(RuntimeClean, SingleThreadCycleIsReportedOnlyAsSuch) {
+  Outcome o = scenario("single_thread");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.findings("fearless-rt-lock-order-inversion").size(), 0u);
+  auto s = o.findings("fearless-rt-lock-order-single-thread");
+  ASSERT_EQ(s.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u);
+  const Json *ba = edge(*s[0], "mu_b", "mu_a");
+  ASSERT_TRUE(ba);
+  EXPECT_TRUE(stack_has_line((*ba)["to_stack"], marker_line(kSrc, "ba_inner")));
+}
+
+TEST(RuntimeClean, MutexFreedAndMemoryReused) {
+  Outcome o = scenario("reuse_heap");
+  ASSERT_NE(o.run.out.find("reused 1"), std::string::npos) << "allocator did not reuse: " << diag(o);
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  // Without free() tracking the two mutexes are one node: a false cycle.
+  Outcome f = scenario("reuse_heap", "track_free=0");
+  EXPECT_EQ(f.run.exit_code, 66) << diag(f);
+}
+
+TEST(RuntimeClean, MutexDestroyedAndReinitialized) {
+  Outcome o = scenario("reuse_destroy");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 2u);  // mu_a -> m(gen 0), m(gen 1) -> mu_a
+}
+
+TEST(RuntimeClean, RecursiveReentry) {
+  Outcome o = scenario("recursive");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u);
+  EXPECT_EQ(o.report["graph"]["edges"].size(), 1u);  // mu_rec -> mu_a only
+}
+
+// ------------------------------------------------------------- other kinds
+TEST(RuntimeReport, AnnotatedCustomLocks) {
+  Outcome o = scenario("annotated");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u);
+  EXPECT_EQ(lock_names(*inv[0]), (std::set<std::string>{"spin_x", "spin_y"}));
+  const Json *xy = edge(*inv[0], "spin_x", "spin_y");
+  ASSERT_TRUE(xy);
+  EXPECT_TRUE(stack_has_line((*xy)["to_stack"], marker_line(kSrc, "spin_xy")));
+}
+
+TEST(RuntimeReport, ThreadExitHoldingLock) {
+  Outcome o = scenario("thread_exit");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  auto f = o.findings("fearless-rt-thread-exit-holding-lock");
+  ASSERT_EQ(f.size(), 1u) << diag(o);
+  ASSERT_EQ((*f[0])["held"].size(), 1u);
+  EXPECT_EQ((*f[0])["held"][0]["name"].str, "mu_c");
+}
+
+TEST(RuntimeReport, ExitCodeOption) {
+  EXPECT_EQ(scenario("ab_ba", "exitcode=23").run.exit_code, 23);
+  EXPECT_EQ(scenario("ab_ba", "exitcode=0").run.exit_code, 0);
+}
+
+TEST(RuntimeReport, HaltOnErrorStopsAtFirstCycle) {
+  Outcome o = scenario("ab_ba", "halt_on_error=1");
+  EXPECT_EQ(o.run.exit_code, 66) << diag(o);
+  EXPECT_EQ(o.run.out.find("done"), std::string::npos);  // never got there
+  EXPECT_EQ(o.findings("fearless-rt-lock-order-inversion").size(), 1u);
+}
+
+TEST(RuntimeReport, SuppressionsFile) {
+  std::string dir = scratch_dir("supp");
+  {
+    std::ofstream s(dir + "/supp.txt");
+    s << "# known inversion\ndeadlock:mu_b\n";
+  }
+  Outcome o = scenario("ab_ba", "suppressions=" + dir + "/supp.txt");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.run.err.find("WARNING"), std::string::npos);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u);
+  EXPECT_TRUE((*inv[0])["suppressed"].b);
+  // A pattern that matches nothing suppresses nothing.
+  {
+    std::ofstream s(dir + "/other.txt");
+    s << "deadlock:no_such_lock\n";
+  }
+  EXPECT_EQ(scenario("ab_ba", "suppressions=" + dir + "/other.txt").run.exit_code, 66);
+}
+
+TEST(RuntimeWatchdog, RealHangIsDiagnosedAndExits) {
+  Outcome o = scenario("hang", "watchdog_ms=1000", 30);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 66) << diag(o);
+  EXPECT_LT(o.run.seconds, 15);
+  auto d = o.findings("fearless-rt-deadlock");
+  ASSERT_EQ(d.size(), 1u) << diag(o);
+  const Json &f = *d[0];
+  ASSERT_EQ(f["waits"].size(), 2u);
+  std::set<std::string> waited;
+  std::set<int> lines;
+  for (const Json &w : f["waits"].arr) {
+    waited.insert(w["lock"]["name"].str);
+    for (const Json &fr : w["blocked_at"].arr)
+      if (fr["file"].str.find("scenarios.cpp") != std::string::npos) lines.insert(int(fr["line"].num));
+  }
+  EXPECT_EQ(waited, (std::set<std::string>{"mu_a", "mu_b"}));
+  EXPECT_TRUE(lines.count(marker_line(kSrc, "hang_t1"))) << diag(o);
+  EXPECT_TRUE(lines.count(marker_line(kSrc, "hang_t2"))) << diag(o);
+  EXPECT_NE(o.run.err.find("ERROR: fearless: deadlock"), std::string::npos);
+  EXPECT_NE(o.run.err.find("Wait-for cycle:"), std::string::npos);
+}
+
+TEST(RuntimeLink, StaticRuntimeLinkedIn) {
+  Outcome o = scenario("ab_ba", "", 60, FEARLESS_SCENARIOS_STATIC_BIN, /*preload=*/false);
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u);
+  EXPECT_EQ(lock_names(*inv[0]), (std::set<std::string>{"mu_a", "mu_b"}));
+}
+
+TEST(RuntimeLink, WithoutRecorderProgramsRunClean) {
+  Outcome o = scenario("ab_ba", "", 60, FEARLESS_SCENARIOS_BIN, /*preload=*/false);
+  EXPECT_EQ(o.run.exit_code, 0);
+  EXPECT_EQ(o.run.err, "");
+}
+
+TEST(RuntimeGTest, ListenerFailsTheTestThatClosedTheCycle) {
+  RunSpec spec;
+  spec.argv = {FEARLESS_GTEST_PROGRAM_BIN};
+  spec.env = {"FEARLESS_OPTIONS=exitcode=0"};
+  RunResult r = run(spec);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // gtest: a test failed
+  EXPECT_NE(r.out.find("[       OK ] Orders.First"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[  FAILED  ] Orders.Second"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[       OK ] Orders.Third"), std::string::npos) << r.out;
+  // The failure names the tests of both edges.
+  EXPECT_NE(r.out.find("lock_a => lock_b (T1 in Orders.First)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lock_b => lock_a (T2 in Orders.Second)"), std::string::npos) << r.out;
+}

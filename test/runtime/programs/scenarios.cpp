@@ -1,0 +1,284 @@
+// Lock-order scenarios run under the recorder by RuntimeTest.cpp.
+// Usage: rt_scenarios <name>. Lines the tests look for carry a marker
+// comment "// @<marker>"; the test reads this file to find their numbers.
+// Threads run one after the other unless a scenario needs overlap, so no
+// scenario can hang except "hang", which deadlocks on purpose.
+#include "fearless/runtime.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <pthread.h>
+#include <shared_mutex>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+std::mutex mu_a, mu_b, mu_c, mu_gate;
+std::recursive_mutex mu_rec;
+pthread_rwlock_t rw_a = PTHREAD_RWLOCK_INITIALIZER;
+pthread_rwlock_t rw_b = PTHREAD_RWLOCK_INITIALIZER;
+std::condition_variable cv;
+bool ready_flag = false;
+
+static void run(void (*fn)()) { std::thread(fn).join(); }
+
+// ------------------------------------------------------------ inversions
+static void ab() {
+  std::lock_guard<std::mutex> a(mu_a);
+  std::lock_guard<std::mutex> b(mu_b);  // @ab_inner
+}
+static void ba() {
+  std::lock_guard<std::mutex> b(mu_b);
+  std::lock_guard<std::mutex> a(mu_a);  // @ba_inner
+}
+
+static void bc() {
+  std::lock_guard<std::mutex> b(mu_b);
+  std::lock_guard<std::mutex> c(mu_c);  // @bc_inner
+}
+static void ca() {
+  std::lock_guard<std::mutex> c(mu_c);
+  std::lock_guard<std::mutex> a(mu_a);  // @ca_inner
+}
+
+// Holds mu_a across a wait on mu_c: glibc re-locks mu_c inside
+// pthread_cond_wait, so the order mu_a -> mu_c only exists there.
+static void cond_waiter() {
+  std::unique_lock<std::mutex> lk(mu_c);
+  if (!mu_a.try_lock()) std::abort();  // a try-lock adds no edge into mu_a
+  std::thread notifier([] {
+    std::lock_guard<std::mutex> g(mu_c);
+    ready_flag = true;
+    cv.notify_all();
+  });
+  cv.wait(lk, [] { return ready_flag; });  // @cv_wait
+  mu_a.unlock();
+  lk.unlock();
+  notifier.join();
+}
+static void cond_other() {
+  std::lock_guard<std::mutex> c(mu_c);
+  std::lock_guard<std::mutex> a(mu_a);  // @cv_other_inner
+}
+
+static void rw_write_then_read() {
+  pthread_rwlock_wrlock(&rw_a);
+  pthread_rwlock_rdlock(&rw_b);  // @rw_ab
+  pthread_rwlock_unlock(&rw_b);
+  pthread_rwlock_unlock(&rw_a);
+}
+static void rw_write_then_read_other() {
+  pthread_rwlock_wrlock(&rw_b);
+  pthread_rwlock_rdlock(&rw_a);  // @rw_ba
+  pthread_rwlock_unlock(&rw_a);
+  pthread_rwlock_unlock(&rw_b);
+}
+static void rw_read_read_ab() {
+  pthread_rwlock_rdlock(&rw_a);
+  pthread_rwlock_rdlock(&rw_b);
+  pthread_rwlock_unlock(&rw_b);
+  pthread_rwlock_unlock(&rw_a);
+}
+static void rw_read_read_ba() {
+  pthread_rwlock_rdlock(&rw_b);
+  pthread_rwlock_rdlock(&rw_a);
+  pthread_rwlock_unlock(&rw_a);
+  pthread_rwlock_unlock(&rw_b);
+}
+
+// ----------------------------------------------------------- clean runs
+static void abc_in_order() {
+  for (int i = 0; i < 100; ++i) {
+    std::lock_guard<std::mutex> a(mu_a);
+    std::lock_guard<std::mutex> b(mu_b);
+    std::lock_guard<std::mutex> c(mu_c);
+  }
+}
+static void scoped_ab() {
+  for (int i = 0; i < 1000; ++i) std::scoped_lock l(mu_a, mu_b);
+}
+static void scoped_ba() {
+  for (int i = 0; i < 1000; ++i) std::scoped_lock l(mu_b, mu_a);
+}
+static void backoff_ba() {
+  for (;;) {
+    std::unique_lock<std::mutex> b(mu_b);
+    if (mu_a.try_lock()) {
+      mu_a.unlock();
+      return;
+    }
+    b.unlock();
+    std::this_thread::yield();
+  }
+}
+static void gated_ab() {
+  std::lock_guard<std::mutex> g(mu_gate);
+  std::lock_guard<std::mutex> a(mu_a);
+  std::lock_guard<std::mutex> b(mu_b);  // @gated_ab
+}
+static void gated_ba() {
+  std::lock_guard<std::mutex> g(mu_gate);
+  std::lock_guard<std::mutex> b(mu_b);
+  std::lock_guard<std::mutex> a(mu_a);  // @gated_ba
+}
+
+static void recursive_reentry() {
+  std::lock_guard<std::recursive_mutex> r1(mu_rec);
+  std::lock_guard<std::mutex> a(mu_a);
+  std::lock_guard<std::recursive_mutex> r2(mu_rec);  // re-entry while mu_a held: no edge
+}
+
+struct Box {
+  std::mutex m;
+  long payload[4];
+};
+
+// --------------------------------------------------------------- fork
+static void fork_child_inversion() {
+  std::thread holder([] {  // keeps locking while the parent forks
+    for (int i = 0; i < 2000; ++i) std::lock_guard<std::mutex> g(mu_gate);
+  });
+  pid_t pid = fork();
+  if (pid == 0) {
+    run(ab);  // @fork_child_ab
+    run(ba);
+    std::printf("child done\n");
+    std::fflush(stdout);
+    std::exit(0);
+  }
+  holder.join();
+  int st = 0;
+  waitpid(pid, &st, 0);
+  std::printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  // The parent itself only ever took one order.
+  run(ab);
+}
+
+// ----------------------------------------------------------- annotation
+struct SpinLock {
+  std::atomic<bool> f{false};
+  void lock() {
+    while (f.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  bool try_lock() { return !f.exchange(true, std::memory_order_acquire); }
+  void unlock() { f.store(false, std::memory_order_release); }
+};
+fearless::Annotated<SpinLock> spin_x{"spin_x"}, spin_y{"spin_y"};
+
+int main(int argc, char **argv) {
+  if (argc < 2) return 2;
+  std::string s = argv[1];
+  if (s == "ab_ba") {
+    run(ab);
+    run(ba);
+  } else if (s == "three_cycle") {
+    run(ab);
+    run(bc);
+    run(ca);
+  } else if (s == "condvar") {
+    run(cond_waiter);
+    run(cond_other);
+  } else if (s == "rwlock_write_read") {
+    run(rw_write_then_read);
+    run(rw_write_then_read_other);
+  } else if (s == "rwlock_read_read") {
+    run(rw_read_read_ab);
+    run(rw_read_read_ba);
+  } else if (s == "fork_child") {
+    fork_child_inversion();
+  } else if (s == "consistent") {
+    std::thread t1(abc_in_order), t2(abc_in_order), t3(abc_in_order);
+    t1.join();
+    t2.join();
+    t3.join();
+  } else if (s == "scoped_lock") {
+    std::thread t1(scoped_ab), t2(scoped_ba);
+    t1.join();
+    t2.join();
+  } else if (s == "trylock_backoff") {
+    run(ab);
+    run(backoff_ba);
+  } else if (s == "gated") {
+    run(gated_ab);
+    run(gated_ba);
+  } else if (s == "single_thread") {
+    ab();
+    ba();  // @single_ba
+  } else if (s == "recursive") {
+    // Were the re-entry an acquisition, mu_a -> mu_rec would close a
+    // cycle with mu_rec -> mu_a, taken by two threads.
+    run(recursive_reentry);
+    run(recursive_reentry);
+  } else if (s == "reuse_heap") {
+    // mu_a -> X, X dies, Y gets X's memory, Y -> mu_a: no cycle.
+    Box *x = new Box;
+    void *where = x;
+    {
+      std::lock_guard<std::mutex> a(mu_a);
+      std::lock_guard<std::mutex> m(x->m);
+    }
+    delete x;
+    Box *y = new Box;
+    std::printf("reused %d\n", static_cast<void *>(y) == where ? 1 : 0);
+    {
+      std::lock_guard<std::mutex> m(y->m);
+      std::lock_guard<std::mutex> a(mu_a);
+    }
+    delete y;
+  } else if (s == "reuse_destroy") {
+    // The same pthread_mutex_t storage, destroyed and initialized again.
+    static pthread_mutex_t m;
+    pthread_mutex_init(&m, nullptr);
+    {
+      std::lock_guard<std::mutex> a(mu_a);
+      pthread_mutex_lock(&m);
+      pthread_mutex_unlock(&m);
+    }
+    pthread_mutex_destroy(&m);
+    pthread_mutex_init(&m, nullptr);
+    pthread_mutex_lock(&m);
+    {
+      std::lock_guard<std::mutex> a(mu_a);
+    }
+    pthread_mutex_unlock(&m);
+    pthread_mutex_destroy(&m);
+  } else if (s == "annotated") {
+    std::thread([] {
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);
+      std::lock_guard<fearless::Annotated<SpinLock>> y(spin_y);  // @spin_xy
+    }).join();
+    std::thread([] {
+      std::lock_guard<fearless::Annotated<SpinLock>> y(spin_y);
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);  // @spin_yx
+    }).join();
+  } else if (s == "thread_exit") {
+    std::thread([] { mu_c.lock(); }).join();  // @exit_holding
+  } else if (s == "hang") {
+    std::atomic<int> both{0};
+    std::thread t1([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<std::mutex> b(mu_b);  // @hang_t1
+    });
+    std::thread t2([&] {
+      std::lock_guard<std::mutex> b(mu_b);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<std::mutex> a(mu_a);  // @hang_t2
+    });
+    t1.join();
+    t2.join();
+  } else {
+    return 2;
+  }
+  std::printf("done\n");
+  return 0;
+}
