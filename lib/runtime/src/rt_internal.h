@@ -204,8 +204,8 @@ public:
   bool page_has_locks(uptr page) const { return page_map_.get(page) != 0; }
   Node &node(u32 id) { return nodes_[id]; }
   Edge &edge(u32 id) { return edges_[id]; }
-  u32 node_count() const { return nodes_.size() - 1; }
-  u32 edge_count() const { return edges_.size() - 1; }
+  u32 node_count() const { return nodes_.size() ? nodes_.size() - 1 : 0; }
+  u32 edge_count() const { return edges_.size() ? edges_.size() - 1 : 0; }
   u32 live_nodes() const { return live_nodes_; }
 
   // mu held: the edge from->to, or 0.
