@@ -155,8 +155,10 @@ using namespace fearless_rt;
     }                                                           \
   } while (0)
 
+// The coarse clock is enough for a watchdog slice and much cheaper on the
+// contended path; it lags CLOCK_MONOTONIC by at most a tick.
 static void abs_deadline(clockid_t clk, unsigned ms, timespec *ts) {
-  clock_gettime(clk, ts);
+  clock_gettime(clk == CLOCK_MONOTONIC ? CLOCK_MONOTONIC_COARSE : clk, ts);
   ts->tv_sec += ms / 1000;
   ts->tv_nsec += long(ms % 1000) * 1000000L;
   if (ts->tv_nsec >= 1000000000L) {
@@ -188,6 +190,8 @@ extern "C" {
 
 __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
   PASS_THROUGH(mutex_lock, m);
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
   int r;
   if (watchdog_on() && real.mutex_clocklock) {
     r = watched_acquire(
@@ -196,30 +200,36 @@ __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m
   } else {
     r = real.mutex_lock(m);
   }
-  if (r == 0 || r == EOWNERDEAD) on_acquired(uptr(m), kMutex, kWrite, false, false, RET_PC);
+  if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_trylock(pthread_mutex_t *m) {
   PASS_THROUGH(mutex_trylock, m);
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, true, false, RET_PC);
   int r = real.mutex_trylock(m);
-  if (r == 0 || r == EOWNERDEAD) on_acquired(uptr(m), kMutex, kWrite, true, false, RET_PC);
+  if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_timedlock(pthread_mutex_t *m,
                                                                   const struct timespec *ts) {
   PASS_THROUGH(mutex_timedlock, m, ts);
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, false, true, RET_PC);
   int r = real.mutex_timedlock(m, ts);
-  if (r == 0 || r == EOWNERDEAD) on_acquired(uptr(m), kMutex, kWrite, false, true, RET_PC);
+  if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c,
                                                                   const struct timespec *ts) {
   PASS_THROUGH(mutex_clocklock, m, c, ts);
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, false, true, RET_PC);
   int r = real.mutex_clocklock(m, c, ts);
-  if (r == 0 || r == EOWNERDEAD) on_acquired(uptr(m), kMutex, kWrite, false, true, RET_PC);
+  if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
 
@@ -245,6 +255,8 @@ __attribute__((visibility("default"))) int pthread_mutex_destroy(pthread_mutex_t
 // ---------------------------------------------------------------- rwlock
 __attribute__((visibility("default"))) int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
   PASS_THROUGH(rw_rdlock, l);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kRead, false, false, RET_PC);
   int r;
   if (watchdog_on() && real.rw_clockrdlock) {
     r = watched_acquire(
@@ -253,35 +265,43 @@ __attribute__((visibility("default"))) int pthread_rwlock_rdlock(pthread_rwlock_
   } else {
     r = real.rw_rdlock(l);
   }
-  if (r == 0) on_acquired(uptr(l), kRwlock, kRead, false, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
   PASS_THROUGH(rw_tryrdlock, l);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kRead, true, false, RET_PC);
   int r = real.rw_tryrdlock(l);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kRead, true, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
                                                                      const struct timespec *ts) {
   PASS_THROUGH(rw_timedrdlock, l, ts);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kRead, false, true, RET_PC);
   int r = real.rw_timedrdlock(l, ts);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kRead, false, true, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c,
                                                                      const struct timespec *ts) {
   PASS_THROUGH(rw_clockrdlock, l, c, ts);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kRead, false, true, RET_PC);
   int r = real.rw_clockrdlock(l, c, ts);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kRead, false, true, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
   PASS_THROUGH(rw_wrlock, l);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kWrite, false, false, RET_PC);
   int r;
   if (watchdog_on() && real.rw_clockwrlock) {
     r = watched_acquire(
@@ -290,30 +310,36 @@ __attribute__((visibility("default"))) int pthread_rwlock_wrlock(pthread_rwlock_
   } else {
     r = real.rw_wrlock(l);
   }
-  if (r == 0) on_acquired(uptr(l), kRwlock, kWrite, false, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
   PASS_THROUGH(rw_trywrlock, l);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kWrite, true, false, RET_PC);
   int r = real.rw_trywrlock(l);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kWrite, true, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
                                                                      const struct timespec *ts) {
   PASS_THROUGH(rw_timedwrlock, l, ts);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kWrite, false, true, RET_PC);
   int r = real.rw_timedwrlock(l, ts);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kWrite, false, true, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c,
                                                                      const struct timespec *ts) {
   PASS_THROUGH(rw_clockwrlock, l, c, ts);
+  Prep p;
+  prepare(p, uptr(l), kRwlock, kWrite, false, true, RET_PC);
   int r = real.rw_clockwrlock(l, c, ts);
-  if (r == 0) on_acquired(uptr(l), kRwlock, kWrite, false, true, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
@@ -339,6 +365,8 @@ __attribute__((visibility("default"))) int pthread_rwlock_destroy(pthread_rwlock
 // ------------------------------------------------------------------ spin
 __attribute__((visibility("default"))) int pthread_spin_lock(pthread_spinlock_t *l) {
   PASS_THROUGH(spin_lock, l);
+  Prep p;
+  prepare(p, uptr(l), kSpin, kWrite, false, false, RET_PC);
   int r;
   if (watchdog_on()) {
     r = real.spin_trylock(l);
@@ -359,14 +387,16 @@ __attribute__((visibility("default"))) int pthread_spin_lock(pthread_spinlock_t 
   } else {
     r = real.spin_lock(l);
   }
-  if (r == 0) on_acquired(uptr(l), kSpin, kWrite, false, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_spin_trylock(pthread_spinlock_t *l) {
   PASS_THROUGH(spin_trylock, l);
+  Prep p;
+  prepare(p, uptr(l), kSpin, kWrite, true, false, RET_PC);
   int r = real.spin_trylock(l);
-  if (r == 0) on_acquired(uptr(l), kSpin, kWrite, true, false, RET_PC);
+  if (r == 0) commit(p);
   return r;
 }
 

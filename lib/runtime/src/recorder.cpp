@@ -367,16 +367,60 @@ static void recompute_chains(Held *h, u32 from, u32 n) {
   }
 }
 
-void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
+// The work before the real lock call: everything that only reads the
+// thread's own state, so the critical section the program sees grows by
+// no more than the push in commit().
+void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
   ThreadState *t = self();
-  if (t->busy) return;
+  p.t = t;
+  p.addr = addr;
+  p.kind = kind;
+  p.mode = mode;
+  p.pc = pc;
+  p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
+  p.reentry = 0;
+  p.node = 0;
+  p.chain = 0;
+  p.known = true;
+  p.skip = t->busy != 0;
+  if (p.skip) return;
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
   for (u32 i = n; i-- > 0;) {
     if (h[i].addr == addr) {  // re-entry (recursive mutex, repeated read lock)
+      p.reentry = i + 1;
+      return;
+    }
+  }
+  if (n == 0) return;  // flat locking: no order to record, stay thread-local
+  t->busy++;
+  for (u32 i = 0; i < n; ++i) {
+    if (!h[i].node) {
+      h[i].node = resolve(h[i].addr, h[i].kind, h[i].pc);
+      recompute_chains(h, i, n);
+    }
+  }
+  p.node = resolve(addr, kind, pc);
+  if (p.node) {
+    p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(mode) * 2 + p.no_edge);
+    p.known = p.no_edge || t->ctx.contains(p.chain);
+  }
+  t->busy--;
+}
+
+// After the real lock succeeded: push, and record new orders.
+void commit(const Prep &p) {
+  if (p.skip) return;
+  ThreadState *t = p.t;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  if (p.reentry) {
+    u32 i = p.reentry - 1;
+    if (i < n && h[i].addr == p.addr) {
       __atomic_store_n(&h[i].count, h[i].count + 1, __ATOMIC_RELAXED);
       return;
     }
+    // The stack changed in between (a signal handler): fall through.
   }
   if (n == t->cap) {
     Held *nh = held_alloc(t->cap * 2);
@@ -386,33 +430,27 @@ void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr p
     h = nh;
   }
   Held &e = h[n];
-  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
   __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-  e.mode = mode;
-  e.kind = kind;
-  e.pc = pc;
-  e.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
-  if (n == 0) {  // flat locking: no order to record, stay thread-local
-    e.node = 0;
-    e.chain = 0;
-    t->nheld.store(1, std::memory_order_release);
-    return;
-  }
-  t->busy++;
-  for (u32 i = 0; i < n; ++i) {
-    if (!h[i].node) {
-      h[i].node = resolve(h[i].addr, h[i].kind, h[i].pc);
-      recompute_chains(h, i, n);
-    }
-  }
-  e.node = resolve(addr, kind, pc);
-  e.chain = e.node ? chain_step(h[n - 1].chain, e) : 0;
+  e.mode = p.mode;
+  e.kind = p.kind;
+  e.pc = p.pc;
+  e.no_edge = p.no_edge;
+  e.node = n ? p.node : 0;
+  e.chain = n ? p.chain : 0;
   t->nheld.store(n + 1, std::memory_order_release);
-  if (!e.no_edge && e.node && !t->ctx.contains(e.chain)) {
+  if (!p.known && n) {
+    t->busy++;
     slow_path(t, n);
-    t->ctx.insert(e.chain);
+    t->ctx.insert(p.chain);
+    t->busy--;
   }
-  t->busy--;
+}
+
+void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
+  Prep p;
+  prepare(p, addr, kind, mode, is_try, is_timed, pc);
+  commit(p);
 }
 
 static void remove_held(ThreadState *t, u32 i) {
@@ -548,7 +586,9 @@ void wait_begin(uptr addr, u8 mode) {
   ThreadState *t = self();
   t->wait_mode.store(mode, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
-  t->wait_since.store(now_ns(), std::memory_order_relaxed);
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  t->wait_since.store(u64(ts.tv_sec) * 1000000000ull + u64(ts.tv_nsec), std::memory_order_relaxed);
   t->waiting_for.store(addr, std::memory_order_release);
 }
 

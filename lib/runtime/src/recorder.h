@@ -72,7 +72,20 @@ extern std::atomic<int> g_state;
 void ensure_init();
 inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
 
-// Hooks. `pc` is the caller's return address.
+// Hooks. `pc` is the caller's return address. An acquisition is
+// prepare() before the real call and commit() once it succeeded;
+// on_acquired() is both at once.
+struct ThreadState;
+struct Prep {
+  ThreadState *t;
+  uptr addr, pc;
+  u64 chain;
+  u32 node, reentry;
+  u8 kind, mode, no_edge;
+  bool known, skip;
+};
+void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
+void commit(const Prep &p);
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
 void on_release(uptr addr);
 void on_destroy(uptr addr);
