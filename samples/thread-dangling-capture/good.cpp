@@ -38,10 +38,15 @@ int count_in_parallel() {
   return hits[0] + hits[1] + hits[2] + hits[3];
 }
 
-// std::jthread joins when it goes out of scope, after nothing it borrows.
+// std::jthread (C++20) joins when it goes out of scope, before what it
+// borrows goes away.
 void scoped(int rounds) {
+#if defined(__cpp_lib_jthread)
   int done = 0;
   std::jthread t([&] { done = rounds; });
+#else
+  (void)rounds;
+#endif
 }
 
 // A member thread capturing 'this' is owned and joined by the object.

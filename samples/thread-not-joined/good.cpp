@@ -30,8 +30,12 @@ bool joined_on_every_path(bool fail) {
   return true;
 }
 
-// std::jthread joins in its destructor.
-void jthread_joins_itself() { std::jthread t(work, 3); }
+// std::jthread (C++20) joins in its destructor.
+void jthread_joins_itself() {
+#if defined(__cpp_lib_jthread)
+  std::jthread t(work, 3);
+#endif
+}
 
 void detached() { std::thread(work, 4).detach(); }
 

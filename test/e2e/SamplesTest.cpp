@@ -34,12 +34,15 @@ std::string testName(const testing::TestParamInfo<std::string> &Info) {
   return P;
 }
 
-const std::vector<std::string> CompileArgs = {"-std=c++20", "-pthread"};
+const std::vector<std::string> Cxx20 = {"-std=c++20", "-pthread"};
+// No flags at all: the compiler's default language mode, as in
+// `clang-tidy ... sample.cpp --`.
+const std::vector<std::string> Defaults = {};
 
 class Sample : public testing::TestWithParam<std::string> {};
 
-TEST_P(Sample, CliReportsExactlyTheExpectedFindings) {
-  const std::string &File = GetParam();
+void cliMatches(const std::string &File,
+                const std::vector<std::string> &CompileArgs) {
   std::vector<Expected> Want = parseExpectations(readFile(File));
   std::vector<std::string> Argv = {FEARLESS_BIN, "analyze", "-q",
                                    "--format", "json", File, "--"};
@@ -60,8 +63,8 @@ TEST_P(Sample, CliReportsExactlyTheExpectedFindings) {
   EXPECT_EQ(compare(Want, Got), "");
 }
 
-TEST_P(Sample, ClangTidyPluginReportsExactlyTheExpectedFindings) {
-  const std::string &File = GetParam();
+void tidyMatches(const std::string &File,
+                 const std::vector<std::string> &CompileArgs) {
   std::vector<Expected> Want = parseExpectations(readFile(File));
   std::vector<std::string> Argv = {FEARLESS_CLANG_TIDY,
                                    std::string("-load=") + FEARLESS_TIDY_PLUGIN,
@@ -71,6 +74,22 @@ TEST_P(Sample, ClangTidyPluginReportsExactlyTheExpectedFindings) {
   ASSERT_TRUE(R.Failure.empty()) << R.Failure;
   EXPECT_EQ(R.ExitCode, 0) << R.Err;
   EXPECT_EQ(compare(Want, parseTidyOutput(R.Out, File)), "") << R.Out;
+}
+
+TEST_P(Sample, CliReportsExactlyTheExpectedFindings) {
+  cliMatches(GetParam(), Cxx20);
+}
+
+TEST_P(Sample, CliReportsTheSameWithDefaultFlags) {
+  cliMatches(GetParam(), Defaults);
+}
+
+TEST_P(Sample, ClangTidyPluginReportsExactlyTheExpectedFindings) {
+  tidyMatches(GetParam(), Cxx20);
+}
+
+TEST_P(Sample, ClangTidyPluginReportsTheSameWithDefaultFlags) {
+  tidyMatches(GetParam(), Defaults);
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Sample, testing::ValuesIn(inputs()), testName);
