@@ -178,6 +178,10 @@ int main(int argc, char **argv) {
   if (s == "ab_ba") {
     run(ab);
     run(ba);
+  } else if (s == "only_ab") {
+    run(ab);
+  } else if (s == "only_ba") {
+    run(ba);
   } else if (s == "three_cycle") {
     run(ab);
     run(bc);
