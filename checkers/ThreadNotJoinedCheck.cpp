@@ -1,5 +1,6 @@
 #include "ThreadNotJoinedCheck.h"
 
+#include "analysis/Exceptions.h"
 #include "analysis/ThreadModel.h"
 #include "analysis/Traversal.h"
 
@@ -41,99 +42,6 @@ ThreadNotJoinedCheck::ThreadNotJoinedCheck(const CheckOptions &O)
       StdLibraryThrows(O.getBool("StdLibraryThrows", false)) {}
 
 namespace {
-
-/// Which functions may let an exception escape, as far as one translation
-/// unit shows: a function whose body is visible may throw when it contains
-/// a throw expression or a call that may throw; one without a body may
-/// throw unless it is noexcept, extern "C", or (by option) a library call.
-class ThrowOracle {
-public:
-  ThrowOracle(const SourceManager &SM, bool StdLibraryThrows)
-      : SM(SM), StdLibraryThrows(StdLibraryThrows) {}
-
-  bool callMayThrow(const Expr *E) {
-    if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
-      const FunctionDecl *FD = Call->getDirectCallee();
-      if (!FD)
-        return !calleeTypeIsNothrow(Call);
-      return functionMayThrow(FD);
-    }
-    if (const auto *Cons = llvm::dyn_cast<CXXConstructExpr>(E)) {
-      // Trivial and elided constructions run no user code.
-      if (Cons->getConstructor()->isTrivial() || Cons->isElidable())
-        return false;
-      return functionMayThrow(Cons->getConstructor());
-    }
-    return false;
-  }
-
-  bool functionMayThrow(const FunctionDecl *FD) {
-    FD = FD->getCanonicalDecl();
-    auto It = Memo.find(FD);
-    if (It != Memo.end())
-      return It->second;
-    // Optimistic while in progress: recursion alone does not throw.
-    Memo[FD] = false;
-    bool R = compute(FD);
-    Memo[FD] = R;
-    return R;
-  }
-
-private:
-  static bool calleeTypeIsNothrow(const CallExpr *Call) {
-    QualType T = Call->getCallee()->getType();
-    if (const auto *PT = T->getAs<PointerType>())
-      T = PT->getPointeeType();
-    if (const auto *FPT = T->getAs<FunctionProtoType>())
-      return FPT->isNothrow();
-    return false;
-  }
-
-  bool compute(const FunctionDecl *FD) {
-    if (llvm::isa<CXXDestructorDecl>(FD) || FD->getBuiltinID() != 0 ||
-        FD->isExternC() || FD->isInExternCContext())
-      return false;
-    if (const auto *FPT = FD->getType()->getAs<FunctionProtoType>())
-      if (FPT->isNothrow())
-        return false;
-    const FunctionDecl *Def = FD->getDefinition();
-    SourceLocation L = (Def ? Def : FD)->getLocation();
-    if (L.isValid() && SM.isInSystemHeader(SM.getFileLoc(L)))
-      return StdLibraryThrows;
-    if (!Def || !Def->getBody())
-      return true;
-    return bodyMayThrow(Def->getBody());
-  }
-
-  bool bodyMayThrow(const Stmt *S) {
-    if (!S)
-      return false;
-    if (llvm::isa<CXXThrowExpr>(S))
-      return true;
-    // A try block handles (or rethrows) what it catches; whether it
-    // rethrows is beyond this oracle, so treat the whole statement as
-    // throwing only when its handlers do.
-    if (const auto *Try = llvm::dyn_cast<CXXTryStmt>(S)) {
-      for (unsigned I = 0; I < Try->getNumHandlers(); ++I)
-        if (bodyMayThrow(Try->getHandler(I)->getHandlerBlock()))
-          return true;
-      return false;
-    }
-    if (llvm::isa<LambdaExpr>(S))
-      return false; // creating a closure runs none of its body
-    if (const auto *E = llvm::dyn_cast<Expr>(S))
-      if (callMayThrow(E))
-        return true;
-    for (const Stmt *Child : S->children())
-      if (bodyMayThrow(Child))
-        return true;
-    return false;
-  }
-
-  const SourceManager &SM;
-  bool StdLibraryThrows;
-  llvm::DenseMap<const FunctionDecl *, bool> Memo;
-};
 
 enum StateBits : uint8_t { Empty = 1, Joinable = 2 };
 
@@ -495,19 +403,6 @@ private:
   std::map<unsigned, std::vector<ExitPoint>> Exits;
   std::vector<std::pair<SourceLocation, const VarDecl *>> AssignedWhileJoinable;
 };
-
-bool containsTry(const Stmt *S) {
-  if (!S)
-    return false;
-  if (llvm::isa<CXXTryStmt>(S))
-    return true;
-  if (llvm::isa<LambdaExpr>(S))
-    return false;
-  for (const Stmt *C : S->children())
-    if (containsTry(C))
-      return true;
-  return false;
-}
 
 /// A thread temporary constructed with a callable whose value is discarded:
 /// it is destroyed, joinable, at the end of the statement.
