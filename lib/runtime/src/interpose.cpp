@@ -193,10 +193,19 @@ __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m
   Prep p;
   prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
   int r;
-  if (watchdog_on() && real.mutex_clocklock) {
+  // A free mutex (glibc's __lock word is 0) is taken with the plain call;
+  // only a contended one waits in watched slices. The wait is published
+  // first either way, so a thread that lost the race and blocks unwatched
+  // is still seen on the wait-for chain of the others.
+  if (watchdog_on() && real.mutex_clocklock &&
+      __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0) {
     r = watched_acquire(
         uptr(m), kWrite, [&] { return real.mutex_trylock(m); },
         [&](const timespec *ts) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, ts); });
+  } else if (watchdog_on()) {
+    wait_publish(uptr(m));
+    r = real.mutex_lock(m);
+    wait_publish(0);
   } else {
     r = real.mutex_lock(m);
   }

@@ -573,7 +573,11 @@ void on_thread_exit() {
 }
 
 // ------------------------------------------------------------- watchdog
-bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+void wait_publish(uptr addr) {
+  ThreadState *t = self();
+  if (addr) t->wait_since.store(0, std::memory_order_relaxed);
+  t->waiting_for.store(addr, std::memory_order_release);
+}
 
 unsigned watchdog_period_ms() {
   unsigned p = g_opt.watchdog_ms / 4;
@@ -618,7 +622,11 @@ static u32 wait_cycle(ThreadState *start, u64 min_ns, ThreadState **ts, uptr *lo
   ThreadState *cur = start;
   for (u32 d = 0; d < kMaxCycle; ++d) {
     uptr w = cur->waiting_for.load(std::memory_order_acquire);
-    if (!w || now - cur->wait_since.load(std::memory_order_relaxed) < min_ns) return 0;
+    if (!w) return 0;
+    u64 since = cur->wait_since.load(std::memory_order_relaxed);
+    // since == 0: blocked in an unwatched call; the confirmation pass in
+    // wait_tick() checks that it does not move.
+    if (since && now - since < min_ns) return 0;
     ts[d] = cur;
     locks[d] = w;
     ThreadState *h = holder_of(w, start);

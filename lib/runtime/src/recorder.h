@@ -95,7 +95,10 @@ void on_lock_name(uptr addr, const char *name);
 // Watchdog: a blocking acquisition that did not succeed at once calls
 // wait_begin, then wait_tick each time its timed wait expires (it returns
 // the next timeout in ms), then wait_end.
-bool watchdog_on();
+inline bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+// Marks the calling thread as (possibly) blocked on addr without a start
+// time, or clears the mark (addr 0).
+void wait_publish(uptr addr);
 void wait_begin(uptr addr, u8 mode);
 unsigned wait_tick();
 void wait_end();
