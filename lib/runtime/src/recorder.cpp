@@ -19,50 +19,17 @@ Graph *g_graph = nullptr;
 alignas(64) static char g_graph_storage[sizeof(Graph)];
 
 // --------------------------------------------------------------- threads
-struct Held {
-  uptr addr;
-  u32 node;
-  u32 count;
-  u64 chain;
-  uptr pc;
-  u8 mode;
-  u8 no_edge;
-  u8 kind;
-};
-
-constexpr u32 kMaxCreateFrames = 32;
-
-struct ThreadState {
-  u32 tid;
-  int os_tid;
-  u32 parent_tid;
-  std::atomic<u32> alive;
-  std::atomic<Held *> held;
-  std::atomic<u32> nheld;
-  u32 cap;
-  u32 busy;
-  KeySet ctx;
-  std::atomic<uptr> waiting_for;
-  std::atomic<u64> wait_since;
-  std::atomic<u32> wait_mode;
-  std::atomic<const Stack *> wait_stack;
-  u32 ncreate;
-  uptr create_pcs[kMaxCreateFrames];
-  ThreadState *next_all;
-  ThreadState *next_free;
-};
-
 static SpinLock g_threads_mu;
 static std::atomic<ThreadState *> g_threads{nullptr};
 static ThreadState *g_free_threads = nullptr;
 static std::atomic<u32> g_next_tid{0};
-static __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
+__thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
 
 static Held *held_alloc(u32 cap) {
   return static_cast<Held *>(os_alloc(sizeof(Held) * cap));
 }
 
-static ThreadState *create_self() {
+ThreadState *create_self() {
   ThreadState *t;
   {
     SpinGuard g(g_threads_mu);
@@ -95,10 +62,6 @@ static ThreadState *create_self() {
   return t;
 }
 
-static inline ThreadState *self() {
-  ThreadState *t = t_self;
-  return t ? t : create_self();
-}
 
 struct TrampolineRec {
   void *(*fn)(void *);
@@ -370,29 +333,7 @@ static void recompute_chains(Held *h, u32 from, u32 n) {
 // The work before the real lock call: everything that only reads the
 // thread's own state, so the critical section the program sees grows by
 // no more than the push in commit().
-void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
-  ThreadState *t = self();
-  p.t = t;
-  p.addr = addr;
-  p.kind = kind;
-  p.mode = mode;
-  p.pc = pc;
-  p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
-  p.reentry = 0;
-  p.node = 0;
-  p.chain = 0;
-  p.known = true;
-  p.skip = t->busy != 0;
-  if (p.skip) return;
-  u32 n = t->nheld.load(std::memory_order_relaxed);
-  Held *h = t->held.load(std::memory_order_relaxed);
-  for (u32 i = n; i-- > 0;) {
-    if (h[i].addr == addr) {  // re-entry (recursive mutex, repeated read lock)
-      p.reentry = i + 1;
-      return;
-    }
-  }
-  if (n == 0) return;  // flat locking: no order to record, stay thread-local
+void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   t->busy++;
   for (u32 i = 0; i < n; ++i) {
     if (!h[i].node) {
@@ -400,16 +341,16 @@ void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, u
       recompute_chains(h, i, n);
     }
   }
-  p.node = resolve(addr, kind, pc);
+  p.node = resolve(p.addr, p.kind, p.pc);
   if (p.node) {
-    p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(mode) * 2 + p.no_edge);
+    p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(p.mode) * 2 + p.no_edge);
     p.known = p.no_edge || t->ctx.contains(p.chain);
   }
   t->busy--;
 }
 
 // After the real lock succeeded: push, and record new orders.
-void commit(const Prep &p) {
+void commit_full(const Prep &p) {
   if (p.skip) return;
   ThreadState *t = p.t;
   u32 n = t->nheld.load(std::memory_order_relaxed);
@@ -448,7 +389,7 @@ void commit(const Prep &p) {
 }
 
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
-  Prep p;
+  Prep p;  // NOLINT: filled by prepare
   prepare(p, addr, kind, mode, is_try, is_timed, pc);
   commit(p);
 }
@@ -463,9 +404,7 @@ static void remove_held(ThreadState *t, u32 i) {
   recompute_chains(h, i, n - 1);
 }
 
-void on_release(uptr addr) {
-  ThreadState *t = self();
-  if (t->busy) return;
+void on_release_full(ThreadState *t, uptr addr) {
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
   for (u32 i = n; i-- > 0;) {
@@ -573,11 +512,6 @@ void on_thread_exit() {
 }
 
 // ------------------------------------------------------------- watchdog
-void wait_publish(uptr addr) {
-  ThreadState *t = self();
-  if (addr) t->wait_since.store(0, std::memory_order_relaxed);
-  t->waiting_for.store(addr, std::memory_order_release);
-}
 
 unsigned watchdog_period_ms() {
   unsigned p = g_opt.watchdog_ms / 4;

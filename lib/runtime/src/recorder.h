@@ -72,10 +72,62 @@ extern std::atomic<int> g_state;
 void ensure_init();
 inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
 
+// Per-thread state. The owner reads and writes it without locks; the
+// watchdog of another thread reads addr/count of held entries, nheld and
+// the wait fields (all atomic or written with __atomic builtins).
+struct Held {
+  uptr addr;
+  u32 node;   // 0 until needed: a lock taken with nothing held stays unresolved
+  u32 count;  // recursion
+  u64 chain;  // hash of (node, mode) of this and every entry below
+  uptr pc;
+  u8 mode;
+  u8 no_edge;
+  u8 kind;
+};
+
+constexpr u32 kMaxCreateFrames = 32;
+
+struct ThreadState {
+  u32 tid;
+  int os_tid;
+  u32 parent_tid;
+  std::atomic<u32> alive;
+  std::atomic<Held *> held;
+  std::atomic<u32> nheld;
+  u32 cap;
+  u32 busy;
+  KeySet ctx;
+  std::atomic<uptr> waiting_for;
+  std::atomic<u64> wait_since;
+  std::atomic<u32> wait_mode;
+  std::atomic<const Stack *> wait_stack;
+  u32 ncreate;
+  uptr create_pcs[kMaxCreateFrames];
+  ThreadState *next_all;
+  ThreadState *next_free;
+};
+
+extern __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
+ThreadState *create_self();
+inline ThreadState *self() {
+  ThreadState *t = t_self;
+  return t ? t : create_self();
+}
+
+inline bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+// Marks the calling thread as (possibly) blocked on addr without a start
+// time, or clears the mark (addr 0).
+inline void wait_publish(uptr addr) {
+  ThreadState *t = self();
+  if (addr) t->wait_since.store(0, std::memory_order_relaxed);
+  t->waiting_for.store(addr, std::memory_order_release);
+}
+
 // Hooks. `pc` is the caller's return address. An acquisition is
 // prepare() before the real call and commit() once it succeeded;
-// on_acquired() is both at once.
-struct ThreadState;
+// on_acquired() is both at once. The inline parts are the fast paths: a
+// lock taken with nothing held, a release of the innermost lock.
 struct Prep {
   ThreadState *t;
   uptr addr, pc;
@@ -84,10 +136,68 @@ struct Prep {
   u8 kind, mode, no_edge;
   bool known, skip;
 };
-void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
-void commit(const Prep &p);
+void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h);
+void commit_full(const Prep &p);
+void on_release_full(ThreadState *t, uptr addr);
+
+inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
+  ThreadState *t = self();
+  p.t = t;
+  p.addr = addr;
+  p.kind = kind;
+  p.mode = mode;
+  p.pc = pc;
+  p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
+  p.reentry = 0;
+  p.node = 0;
+  p.chain = 0;
+  p.known = true;
+  p.skip = t->busy != 0;
+  if (p.skip) return;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;) {
+    if (h[i].addr == addr) {  // re-entry (recursive mutex, repeated read lock)
+      p.reentry = i + 1;
+      return;
+    }
+  }
+  if (n) prepare_nested(p, t, n, h);
+}
+
+inline void commit(const Prep &p) {
+  if (p.skip) return;
+  ThreadState *t = p.t;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  if (n == 0 && !p.reentry) {  // flat locking: stay thread-local
+    Held &e = t->held.load(std::memory_order_relaxed)[0];
+    __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
+    __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+    e.mode = p.mode;
+    e.kind = p.kind;
+    e.pc = p.pc;
+    e.no_edge = p.no_edge;
+    e.node = 0;
+    e.chain = 0;
+    t->nheld.store(1, std::memory_order_release);
+    return;
+  }
+  commit_full(p);
+}
+
+inline void on_release(uptr addr) {
+  ThreadState *t = self();
+  if (t->busy) return;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  if (n && h[n - 1].addr == addr && h[n - 1].count == 1) {
+    t->nheld.store(n - 1, std::memory_order_release);
+    return;
+  }
+  on_release_full(t, addr);
+}
+
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
-void on_release(uptr addr);
 void on_destroy(uptr addr);
 void on_free(void *p);
 void on_lock_name(uptr addr, const char *name);
@@ -95,10 +205,7 @@ void on_lock_name(uptr addr, const char *name);
 // Watchdog: a blocking acquisition that did not succeed at once calls
 // wait_begin, then wait_tick each time its timed wait expires (it returns
 // the next timeout in ms), then wait_end.
-inline bool watchdog_on() { return g_opt.watchdog_ms != 0; }
-// Marks the calling thread as (possibly) blocked on addr without a start
-// time, or clears the mark (addr 0).
-void wait_publish(uptr addr);
+
 void wait_begin(uptr addr, u8 mode);
 unsigned wait_tick();
 void wait_end();
