@@ -89,19 +89,23 @@ void arena_fork_unlock() { g_arena_mu.unlock(); }
 
 // ---------------------------------------------------------------- AddrMap
 static inline u64 hash_word(uptr k) { return mix(0x51ed270b27aa5a1bull, k); }
+// One multiply: lock addresses differ in their middle bits, which the top
+// bits of the product mix well (Knuth's multiplicative hashing).
+static inline u64 slot_of(uptr k, u32 shift) { return (u64(k) * 0x9E3779B97F4A7C15ull) >> shift; }
 
 AddrMap::Table *AddrMap::make(u64 cap) {
   size_t bytes = sizeof(Table) + sizeof(Slot) * (cap - 1);
   Table *t = static_cast<Table *>(os_alloc(bytes));
   t->mask = cap - 1;
   t->used = 0;
+  t->shift = u32(64 - __builtin_ctzll(cap));
   return t;
 }
 
 u32 AddrMap::get(uptr key) const {
   Table *t = table_.load(std::memory_order_acquire);
   if (!t) return 0;
-  for (u64 i = hash_word(key) & t->mask;; i = (i + 1) & t->mask) {
+  for (u64 i = slot_of(key, t->shift);; i = (i + 1) & t->mask) {
     uptr k = t->slots[i].key.load(std::memory_order_acquire);
     if (k == key) return t->slots[i].val.load(std::memory_order_acquire);
     if (k == 0) return 0;
@@ -122,7 +126,7 @@ void AddrMap::grow() {
       uptr k = old->slots[i].key.load(std::memory_order_relaxed);
       u32 v = old->slots[i].val.load(std::memory_order_relaxed);
       if (!k || !v) continue;  // dropped: erased entries do not survive growth
-      u64 j = hash_word(k) & t->mask;
+      u64 j = slot_of(k, t->shift);
       while (t->slots[j].key.load(std::memory_order_relaxed)) j = (j + 1) & t->mask;
       t->slots[j].val.store(v, std::memory_order_relaxed);
       t->slots[j].key.store(k, std::memory_order_relaxed);
@@ -139,7 +143,7 @@ void AddrMap::set(uptr key, u32 value) {
     grow();
     t = table_.load(std::memory_order_relaxed);
   }
-  for (u64 i = hash_word(key) & t->mask;; i = (i + 1) & t->mask) {
+  for (u64 i = slot_of(key, t->shift);; i = (i + 1) & t->mask) {
     uptr k = t->slots[i].key.load(std::memory_order_relaxed);
     if (k == key) {
       t->slots[i].val.store(value, std::memory_order_release);

@@ -102,6 +102,7 @@ private:
   struct Table {
     u64 mask;
     u64 used;
+    u32 shift;  // 64 - log2(capacity): Fibonacci hashing takes the top bits
     Slot slots[1];
   };
   static Table *make(u64 cap);
