@@ -63,6 +63,7 @@ static void parse_options(const char *s) {
     else if (is("symbolize")) g_opt.symbolize = b;
     else if (is("search_budget")) g_opt.search_budget = unsigned(n);
     else if (is("stack_depth")) g_opt.stack_depth = unsigned(n);
+    else if (is("stack_dedup")) g_opt.stack_dedup = b;
     else if (is("verbosity")) g_opt.verbosity = int(n);
     else {
       char msg[700];

@@ -38,6 +38,7 @@ ThreadState *create_self() {
   }
   if (t) {
     t->ctx.clear();
+    memset(t->stack_cache, 0, sizeof t->stack_cache);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
     t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
@@ -229,7 +230,19 @@ static void record_cycle(Graph &g, const u32 *cyc, u32 n, Finding **pending, u32
 
 static void slow_path(ThreadState *t, u32 top) {
   Held *h = t->held.load(std::memory_order_relaxed);
-  const Stack *st = capture_stack_record(2);
+  // Unwinding is the slow path's main cost; an order first seen at the
+  // same pair of call sites as an earlier one reuses that stack.
+  const Stack *st = nullptr;
+  ThreadState::StackSlot *slot = nullptr;
+  if (g_opt.stack_dedup) {
+    uptr a = h[top].pc, b = h[top - 1].pc;
+    slot = &t->stack_cache[(mix(a, b) >> 7) & 63];
+    if (slot->stack && slot->site == a && slot->held_site == b) st = slot->stack;
+  }
+  if (!st) {
+    st = capture_stack_record(2);
+    if (slot) *slot = {h[top].pc, h[top - 1].pc, st};
+  }
   Graph &g = *g_graph;
   Finding *pending[16];
   u32 npending = 0;

@@ -26,6 +26,7 @@ struct Options {
   bool symbolize = true;
   unsigned search_budget = 1u << 16;
   unsigned stack_depth = 32;
+  bool stack_dedup = true;     // reuse a stack for new orders at the same call sites
   int verbosity = 0;
 };
 extern Options g_opt;
@@ -106,6 +107,12 @@ struct ThreadState {
   uptr create_pcs[kMaxCreateFrames];
   ThreadState *next_all;
   ThreadState *next_free;
+  // Stacks already captured by this thread, by the acquisition sites of
+  // the new lock and of the lock held just below it (stack_dedup).
+  struct StackSlot {
+    uptr site, held_site;
+    const Stack *stack;
+  } stack_cache[64];
 };
 
 extern __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
