@@ -228,20 +228,27 @@ static void record_cycle(Graph &g, const u32 *cyc, u32 n, Finding **pending, u32
   if (*npending < 16) pending[(*npending)++] = f;
 }
 
+static constexpr u64 kChainSeed = 0x2545F4914F6CDD1Dull;
+
 static void slow_path(ThreadState *t, u32 top) {
   Held *h = t->held.load(std::memory_order_relaxed);
-  // Unwinding is the slow path's main cost; an order first seen at the
-  // same pair of call sites as an earlier one reuses that stack.
+  // Unwinding the whole stack is the slow path's main cost; an order first
+  // seen under the same innermost frames as an earlier one reuses that
+  // stack (a short unwind is much cheaper than a full one).
   const Stack *st = nullptr;
   ThreadState::StackSlot *slot = nullptr;
+  u64 sig = 0;
   if (g_opt.stack_dedup) {
-    uptr a = h[top].pc, b = h[top - 1].pc;
-    slot = &t->stack_cache[(mix(a, b) >> 7) & 63];
-    if (slot->stack && slot->site == a && slot->held_site == b) st = slot->stack;
+    uptr near[8];
+    u32 k = capture_stack(near, 8, 1);
+    sig = kChainSeed;
+    for (u32 i = 0; i < k; ++i) sig = mix(sig, near[i]);
+    slot = &t->stack_cache[(sig >> 7) & 63];
+    if (slot->stack && slot->sig == sig) st = slot->stack;
   }
   if (!st) {
     st = capture_stack_record(2);
-    if (slot) *slot = {h[top].pc, h[top - 1].pc, st};
+    if (slot) *slot = {sig, st};
   }
   Graph &g = *g_graph;
   Finding *pending[16];
@@ -331,7 +338,6 @@ static u32 resolve(uptr addr, u8 kind, uptr pc) {
 static inline u64 chain_step(u64 prev, const Held &e) {
   return mix(prev, u64(e.node) * 4 + u64(e.mode) * 2 + e.no_edge);
 }
-static constexpr u64 kChainSeed = 0x2545F4914F6CDD1Dull;
 
 static void recompute_chains(Held *h, u32 from, u32 n) {
   for (u32 k = from; k < n; ++k) {

@@ -107,10 +107,10 @@ struct ThreadState {
   uptr create_pcs[kMaxCreateFrames];
   ThreadState *next_all;
   ThreadState *next_free;
-  // Stacks already captured by this thread, by the acquisition sites of
-  // the new lock and of the lock held just below it (stack_dedup).
+  // Stacks already captured by this thread, by a hash of their innermost
+  // eight frames (stack_dedup).
   struct StackSlot {
-    uptr site, held_site;
+    u64 sig;
     const Stack *stack;
   } stack_cache[64];
 };
