@@ -39,10 +39,11 @@ void fearless_lock_name(const void *lock, const char *name);
 /* Attribute edges seen from now on to `context` (e.g. "Suite.Test");
  * NULL clears it. The string is copied. */
 void fearless_set_context(const char *context);
-/* Number of reported (not suppressed) findings of any kind so far in this
- * process; lets a harness see whether the current test closed a cycle. */
+/* Number of error-severity findings (lock-order inversions, deadlocks)
+ * reported and not suppressed so far in this process; lets a harness see
+ * whether the current test closed a cycle. */
 unsigned long fearless_finding_count(void);
-/* Copy a one-line description of finding `index` (0-based, report order)
+/* Copy a one-line description of error finding `index` (0-based, report order)
  * into buf; returns the full length (like snprintf), or -1 if no such
  * finding. Names the contexts (tests) of every edge of the cycle. */
 int fearless_finding_summary(unsigned long index, char *buf, unsigned long size);
