@@ -46,6 +46,35 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The official SARIF validator (Sarif.Multitool, a self-contained .NET
+# program shipped as an npm package) for the tests that validate every SARIF
+# report. It goes into the project-local .tools/ (git-ignored), never a
+# global prefix. Node.js and npm come from Debian when absent.
+sarif_version=5.7.0
+tools="$root/.tools"
+multitool="$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ "$mode" = test ] || [ -n "${FEARLESS_INSTALL_TOOLS:-}" ]; then
+  if [ ! -x "$multitool" ] || ! grep -q "\"version\": \"$sarif_version\"" \
+      "$tools/node_modules/@microsoft/sarif-multitool-linux/package.json" 2>/dev/null; then
+    if ! command -v npm >/dev/null; then
+      echo "fearless: installing nodejs npm (for the SARIF validator)"
+      sudo=""
+      [ "$(id -u)" -eq 0 ] || sudo="sudo"
+      export DEBIAN_FRONTEND=noninteractive
+      $sudo apt-get update -qq
+      $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    # .NET needs ICU unless told to run without it; the tests run it with
+    # DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1, so ICU is optional.
+    echo "fearless: installing @microsoft/sarif-multitool-linux@$sarif_version into $tools"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --no-save --loglevel=error \
+      "@microsoft/sarif-multitool-linux@$sarif_version" >/dev/null
+    # npm may skip the package's postinstall (chmod u+x).
+    chmod +x "$multitool"
+  fi
+fi
+
 if [ ! -f "$build/CMakeCache.txt" ]; then
   # shellcheck disable=SC2086 # CMAKE_ARGS is a list of -D options
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null

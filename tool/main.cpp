@@ -2,18 +2,22 @@
 //
 // A thin driver: parses the command line into option structs and hands
 // them to the library. Exit codes (docs/cli.md):
-//   0  analysis complete, no findings
-//   1  analysis complete, findings reported
+//   0  analysis complete, no finding at or above --fail-on
+//   1  analysis complete, findings at or above --fail-on reported
 //   2  fearless could not do its job: a usage error, no usable compilation
-//      database, an unwritable output, or a unit that could not be analysed
-//      (the other units are still analysed and reported)
+//      database, an unreadable baseline, a --diff-base git cannot resolve,
+//      an unwritable output, or a unit that could not be analysed (the
+//      other units are still analysed and reported)
 //
 //===----------------------------------------------------------------------===//
 #include "analysis/Check.h"
 #include "analysis/Driver.h"
+#include "core/Baseline.h"
+#include "core/Sarif.h"
 #include "core/Writers.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -32,6 +36,7 @@ const char *const Usage = R"(usage: fearless <command> [options]
 
 commands:
   analyze       analyse translation units for races and deadlocks
+  baseline      write today's findings to a baseline file
   list-checks   list every check with its summary and options
   version       print the version
 
@@ -42,9 +47,24 @@ fearless analyze [-p BUILD_DIR] [PATH...] [options] [-- COMPILER ARGS...]
   -- ARGS...          compile the given files with ARGS instead of a database
   -j N                parallel jobs (default: one per hardware thread)
   --checks GLOBS      checks to run, clang-tidy globs (default: fearless-*)
-  --format text|json  report format (default: text)
+  --format text|json|sarif
+                      report format (default: text)
   -o FILE             write the report to FILE instead of standard output
   -q, --quiet         no progress and no summary on standard error
+  --source-root DIR   fingerprints and SARIF paths are relative to DIR
+                      (default: git top-level of the first input, else .)
+  --help-uri-base URL SARIF rules link to URL<check-id>.md
+  --baseline FILE     report only findings not in the baseline FILE
+  --diff-base REV     report only findings on lines changed since git REV
+  --fail-on error|warning|note
+                      lowest severity that makes the exit status 1
+                      (default: note, i.e. any finding)
+  --report-unused-suppressions
+                      report NOLINT comments for fearless checks that
+                      silence nothing (check fearless-unused-suppression)
+
+fearless baseline [analyze options] [-o FILE]
+  writes every finding to FILE (default: .fearless-baseline.json)
 
 exit status: 0 no findings, 1 findings, 2 fearless could not do its job
 )";
@@ -55,14 +75,27 @@ int usageError(const std::string &Msg) {
   return ExitTrouble;
 }
 
+#ifndef FEARLESS_HELP_URI_BASE
+#define FEARLESS_HELP_URI_BASE ""
+#endif
+#ifndef FEARLESS_PROJECT_URL
+#define FEARLESS_PROJECT_URL ""
+#endif
+
 struct AnalyzeCommand {
   fearless::AnalyzeOptions Analysis;
+  /// `fearless baseline` rather than `fearless analyze`.
+  bool WriteBaseline = false;
   std::string Format = "text";
   std::string Output;
   bool Quiet = false;
+  std::string HelpUriBase = FEARLESS_HELP_URI_BASE;
+  std::string BaselineFile;
+  fearless::Severity FailOn = fearless::Severity::Note;
 };
 
-/// Parses `analyze` arguments; returns an error message or nothing.
+/// Parses `analyze` and `baseline` arguments; returns an error message or
+/// nothing.
 std::optional<std::string> parseAnalyze(int Argc, char **Argv,
                                         AnalyzeCommand &Cmd) {
   for (int I = 0; I < Argc; ++I) {
@@ -110,9 +143,43 @@ std::optional<std::string> parseAnalyze(int Argc, char **Argv,
       Cmd.Analysis.Checks = *V;
     } else if (Is("--format")) {
       auto V = Value("--format");
-      if (!V || (*V != "text" && *V != "json"))
-        return "--format takes text or json";
+      if (!V || (*V != "text" && *V != "json" && *V != "sarif"))
+        return "--format takes text, json or sarif";
+      if (Cmd.WriteBaseline)
+        return "--format does not apply to 'fearless baseline'";
       Cmd.Format = *V;
+    } else if (Is("--source-root")) {
+      auto V = Value("--source-root");
+      if (!V || V->empty())
+        return "--source-root needs a directory";
+      if (!llvm::sys::fs::is_directory(*V))
+        return "--source-root '" + *V + "' is not a directory";
+      Cmd.Analysis.SourceRoot = *V;
+    } else if (Is("--help-uri-base")) {
+      auto V = Value("--help-uri-base");
+      if (!V || V->find("://") == std::string::npos)
+        return "--help-uri-base needs an absolute URL";
+      Cmd.HelpUriBase = *V;
+    } else if (Is("--baseline")) {
+      auto V = Value("--baseline");
+      if (!V || V->empty())
+        return "--baseline needs a file";
+      if (Cmd.WriteBaseline)
+        return "--baseline does not apply to 'fearless baseline' (use -o)";
+      Cmd.BaselineFile = *V;
+    } else if (Is("--diff-base")) {
+      auto V = Value("--diff-base");
+      if (!V || V->empty())
+        return "--diff-base needs a git revision";
+      if (Cmd.WriteBaseline)
+        return "--diff-base does not apply to 'fearless baseline'";
+      Cmd.Analysis.DiffBase = *V;
+    } else if (Is("--fail-on")) {
+      auto V = Value("--fail-on");
+      if (!V || !fearless::parseSeverity(*V, Cmd.FailOn))
+        return "--fail-on takes error, warning or note";
+    } else if (A == "--report-unused-suppressions") {
+      Cmd.Analysis.ReportUnusedSuppressions = true;
     } else if (Is("-o")) {
       auto V = Value("-o");
       if (!V || V->empty())
@@ -129,11 +196,60 @@ std::optional<std::string> parseAnalyze(int Argc, char **Argv,
   return std::nullopt;
 }
 
-int runAnalyze(int Argc, char **Argv) {
+std::vector<fearless::SarifRule> sarifRules(const AnalyzeCommand &Cmd) {
+  std::vector<fearless::SarifRule> Rules;
+  for (const fearless::CheckInfo &C : fearless::allChecks()) {
+    fearless::SarifRule R;
+    R.Id = C.Id;
+    R.ShortDescription = C.Summary;
+    R.FullDescription = C.Summary;
+    for (const fearless::CheckOptionInfo &O : C.Options)
+      R.FullDescription += std::string(" Option ") + O.Key + " (default " +
+                           O.Default + "): " + O.Description + ".";
+    if (!Cmd.HelpUriBase.empty())
+      R.HelpUri = Cmd.HelpUriBase + C.Id + ".md";
+    Rules.push_back(std::move(R));
+  }
+  if (Cmd.Analysis.ReportUnusedSuppressions) {
+    fearless::SarifRule R;
+    R.Id = fearless::UnusedSuppressionCheckId;
+    R.ShortDescription =
+        "Finds NOLINT comments for fearless checks that silence nothing.";
+    R.FullDescription =
+        R.ShortDescription +
+        " Reported only with --report-unused-suppressions; a bare NOLINT, "
+        "which may serve another linter, is never reported.";
+    Rules.push_back(std::move(R));
+  }
+  return Rules;
+}
+
+int runAnalyze(int Argc, char **Argv, bool WriteBaseline) {
   AnalyzeCommand Cmd;
+  Cmd.WriteBaseline = WriteBaseline;
   if (auto Err = parseAnalyze(Argc, Argv, Cmd))
     return usageError(*Err);
   Cmd.Analysis.ResourceDir = FEARLESS_CLANG_RESOURCE_DIR;
+  if (Cmd.WriteBaseline && Cmd.Output.empty())
+    Cmd.Output = ".fearless-baseline.json";
+
+  fearless::Baseline Accepted;
+  if (!Cmd.BaselineFile.empty()) {
+    auto Buf = llvm::MemoryBuffer::getFile(Cmd.BaselineFile);
+    std::string Error;
+    if (!Buf) {
+      llvm::errs() << "fearless: error: cannot read baseline '"
+                   << Cmd.BaselineFile << "': " << Buf.getError().message()
+                   << '\n';
+      return ExitTrouble;
+    }
+    if (!fearless::readBaseline((*Buf)->getBuffer(), Accepted, Error)) {
+      llvm::errs() << "fearless: error: baseline '" << Cmd.BaselineFile
+                   << "': " << Error << '\n';
+      return ExitTrouble;
+    }
+    Cmd.Analysis.Against = &Accepted;
+  }
 
   // Open the output first: an unwritable report must not cost a whole
   // analysis before it is noticed.
@@ -155,27 +271,62 @@ int runAnalyze(int Argc, char **Argv) {
     };
 
   fearless::Report R;
+  fearless::GateSummary Gate;
   std::string Fatal;
-  if (!fearless::analyzeProject(Cmd.Analysis, R, Fatal)) {
+  if (!fearless::analyzeProject(Cmd.Analysis, R, Fatal, &Gate)) {
     llvm::errs() << "fearless: error: " << Fatal << '\n';
+    if (File) {
+      File->close();
+      llvm::sys::fs::remove(Cmd.Output);
+    }
     return ExitTrouble;
   }
-  llvm::raw_ostream &OS = File ? *File : llvm::outs();
-  if (Cmd.Format == "json")
-    fearless::writeJson(OS, R);
-  else
-    fearless::writeText(OS, R);
-  OS.flush();
   for (const fearless::AnalysisError &E : R.Errors)
     llvm::errs() << "fearless: error: " << E.File << ": " << E.Message << '\n';
-  if (!Cmd.Quiet)
+  llvm::raw_ostream &OS = File ? *File : llvm::outs();
+  if (Cmd.WriteBaseline) {
+    // A baseline from a partial analysis would make the missing units'
+    // findings look new later: write nothing.
+    if (!R.Errors.empty()) {
+      File->close();
+      llvm::sys::fs::remove(Cmd.Output);
+      llvm::errs() << "fearless: error: baseline not written: "
+                   << R.Errors.size() << " input(s) not analysed\n";
+      return ExitTrouble;
+    }
+    fearless::writeBaseline(OS, fearless::makeBaseline(R.Findings,
+                                                       Gate.SourceRoot));
+  } else if (Cmd.Format == "json") {
+    fearless::writeJson(OS, R);
+  } else if (Cmd.Format == "sarif") {
+    fearless::SarifOptions SO;
+    SO.SourceRoot = Gate.SourceRoot;
+    SO.Rules = sarifRules(Cmd);
+    SO.InformationUri = FEARLESS_PROJECT_URL;
+    fearless::writeSarif(OS, R, SO);
+  } else {
+    fearless::writeText(OS, R);
+  }
+  OS.flush();
+  // Baselined findings that are gone: the baseline can shrink.
+  for (const fearless::BaselineEntry &E : Gate.Disappeared)
+    llvm::errs() << "fearless: fixed: " << E.File << ':' << E.Line << ": "
+                 << E.Message << " [" << E.CheckId << "] (baselined as "
+                 << E.Fingerprint << ")\n";
+  if (!Cmd.Quiet) {
+    std::string Extra;
+    if (Cmd.Analysis.Against)
+      Extra += ", " + std::to_string(Gate.Baselined) + " baselined";
+    if (!Cmd.Analysis.DiffBase.empty())
+      Extra += ", " + std::to_string(Gate.OutsideDiff) +
+               " outside the diff";
+    if (!R.Errors.empty())
+      Extra += ", " + std::to_string(R.Errors.size()) + " input(s) not analysed";
     llvm::errs() << "fearless: " << R.Findings.size()
                  << (R.Findings.size() == 1 ? " finding" : " findings")
-                 << (R.Errors.empty()
-                         ? std::string()
-                         : ", " + std::to_string(R.Errors.size()) +
-                               " input(s) not analysed")
-                 << '\n';
+                 << (Cmd.WriteBaseline ? " written to " + Cmd.Output : "")
+                 << Extra << '\n';
+  }
   if (File && File->has_error()) {
     llvm::errs() << "fearless: error: cannot write '" << Cmd.Output
                  << "': " << File->error().message() << '\n';
@@ -184,7 +335,12 @@ int runAnalyze(int Argc, char **Argv) {
   }
   if (!R.Errors.empty())
     return ExitTrouble;
-  return R.Findings.empty() ? ExitClean : ExitFindings;
+  if (Cmd.WriteBaseline)
+    return ExitClean;
+  for (const fearless::Finding &F : R.Findings)
+    if (F.Sev >= Cmd.FailOn)
+      return ExitFindings;
+  return ExitClean;
 }
 
 int runListChecks() {
@@ -211,13 +367,13 @@ int main(int Argc, char **Argv) {
     llvm::outs() << "fearless " << fearless::toolVersion() << '\n';
     return ExitClean;
   }
-  if (Cmd == "analyze" || Cmd == "analyse") {
+  if (Cmd == "analyze" || Cmd == "analyse" || Cmd == "baseline") {
     for (int I = 2; I < Argc && std::strcmp(Argv[I], "--") != 0; ++I)
       if (!std::strcmp(Argv[I], "-h") || !std::strcmp(Argv[I], "--help")) {
         llvm::outs() << Usage;
         return ExitClean;
       }
-    return runAnalyze(Argc - 2, Argv + 2);
+    return runAnalyze(Argc - 2, Argv + 2, Cmd == "baseline");
   }
   if (Cmd == "list-checks")
     return runListChecks();

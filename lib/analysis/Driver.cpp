@@ -2,6 +2,7 @@
 
 #include "analysis/Check.h"
 #include "analysis/ClangReport.h"
+#include "core/Diff.h"
 #include "core/Fingerprint.h"
 #include "core/Suppressions.h"
 
@@ -18,6 +19,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
@@ -30,7 +32,14 @@ namespace fearless {
 
 using namespace clang;
 
+const char *const UnusedSuppressionCheckId = "fearless-unused-suppression";
+
 namespace {
+
+/// NOLINT directives per file (absolute path), with their Used bits as seen
+/// by the units analysed so far.
+using DirectiveMap =
+    std::map<std::string, std::vector<SuppressionIndex::Directive>>;
 
 /// Keeps compiler diagnostics off the terminal and remembers the first
 /// error, which becomes the unit's one-line reason when it fails.
@@ -79,16 +88,55 @@ public:
     Out.push_back(toFinding(CheckId, R, SM));
   }
 
+  /// The directives of every user file of the unit (not system headers),
+  /// with what this unit used of them.
+  void collectDirectives(DirectiveMap &Into) {
+    for (unsigned I = 1, N = SM.local_sloc_entry_size(); I < N; ++I) {
+      const SrcMgr::SLocEntry &E = SM.getLocalSLocEntry(I);
+      if (!E.isFile() ||
+          E.getFile().getFileCharacteristic() != SrcMgr::C_User)
+        continue;
+      FileID FID =
+          SM.getFileID(SourceLocation::getFromRawEncoding(E.getOffset()));
+      Location Start = toLocation(SM, SM.getLocForStartOfFile(FID));
+      if (!Start.valid())
+        continue;
+      auto It = Suppressions.find(FID);
+      std::vector<SuppressionIndex::Directive> Dirs;
+      if (It != Suppressions.end()) {
+        Dirs = It->second.directives();
+      } else {
+        bool Invalid = false;
+        llvm::StringRef Text = SM.getBufferData(FID, &Invalid);
+        if (Invalid)
+          continue;
+        Dirs = SuppressionIndex::parse(Text.str()).directives();
+      }
+      auto [Pos, Fresh] = Into.try_emplace(Start.File, Dirs);
+      if (!Fresh && Pos->second.size() == Dirs.size())
+        for (size_t D = 0; D < Dirs.size(); ++D)
+          Pos->second[D].Used |= Dirs[D].Used;
+    }
+  }
+
 private:
   const SourceManager &SM;
   std::vector<Finding> &Out;
   llvm::DenseMap<FileID, SuppressionIndex> Suppressions;
 };
 
+/// What one unit produces; Directives is only filled when unused
+/// suppressions are reported.
+struct UnitOutput {
+  std::vector<Finding> Findings;
+  bool WantDirectives = false;
+  DirectiveMap Directives;
+};
+
 class ChecksConsumer : public ASTConsumer {
 public:
   ChecksConsumer(const std::vector<const CheckInfo *> &Checks,
-                 const CheckOptions &Options, std::vector<Finding> &Out)
+                 const CheckOptions &Options, UnitOutput &Out)
       : Checks(Checks), Options(Options), Out(Out) {}
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
@@ -96,21 +144,23 @@ public:
     // and the unit is reported as not analysed instead.
     if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
-    CollectingHandler H(Ctx.getSourceManager(), Out);
+    CollectingHandler H(Ctx.getSourceManager(), Out.Findings);
     for (const CheckInfo *Info : Checks)
       Info->Create(Options)->run(Ctx, H);
+    if (Out.WantDirectives)
+      H.collectDirectives(Out.Directives);
   }
 
 private:
   const std::vector<const CheckInfo *> &Checks;
   const CheckOptions &Options;
-  std::vector<Finding> &Out;
+  UnitOutput &Out;
 };
 
 class ChecksAction : public ASTFrontendAction {
 public:
   ChecksAction(const std::vector<const CheckInfo *> &Checks,
-               const CheckOptions &Options, std::vector<Finding> &Out)
+               const CheckOptions &Options, UnitOutput &Out)
       : Checks(Checks), Options(Options), Out(Out) {}
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
@@ -124,13 +174,13 @@ public:
 private:
   const std::vector<const CheckInfo *> &Checks;
   const CheckOptions &Options;
-  std::vector<Finding> &Out;
+  UnitOutput &Out;
 };
 
 class ChecksActionFactory : public tooling::FrontendActionFactory {
 public:
   ChecksActionFactory(const std::vector<const CheckInfo *> &Checks,
-                      const CheckOptions &Options, std::vector<Finding> &Out)
+                      const CheckOptions &Options, UnitOutput &Out)
       : Checks(Checks), Options(Options), Out(Out) {}
   std::unique_ptr<FrontendAction> create() override {
     return std::make_unique<ChecksAction>(Checks, Options, Out);
@@ -139,8 +189,70 @@ public:
 private:
   const std::vector<const CheckInfo *> &Checks;
   const CheckOptions &Options;
-  std::vector<Finding> &Out;
+  UnitOutput &Out;
 };
+
+const char *directiveName(SuppressionIndex::Kind K) {
+  switch (K) {
+  case SuppressionIndex::Kind::SameLine:
+    return "NOLINT";
+  case SuppressionIndex::Kind::NextLine:
+    return "NOLINTNEXTLINE";
+  case SuppressionIndex::Kind::Region:
+    return "NOLINTBEGIN";
+  }
+  return "NOLINT";
+}
+
+/// Unused directives that certainly concern fearless: they name at least
+/// one check that ran and no fearless check that did not (which might
+/// have used them). A bare NOLINT is left alone: it may be there for
+/// another linter.
+std::vector<Finding>
+unusedSuppressions(const DirectiveMap &Directives,
+                   const std::vector<const CheckInfo *> &Enabled) {
+  std::vector<Finding> Out;
+  for (const auto &[File, Dirs] : Directives) {
+    std::vector<std::string> Lines;
+    bool Loaded = false;
+    for (const SuppressionIndex::Directive &D : Dirs) {
+      if (D.Used || D.Checks.empty())
+        continue;
+      GlobList Names(D.Checks);
+      bool NamesEnabled = false, NamesDisabled = false;
+      for (const CheckInfo &Info : allChecks()) {
+        if (!Names.contains(Info.Id))
+          continue;
+        bool On = std::find(Enabled.begin(), Enabled.end(), &Info) !=
+                  Enabled.end();
+        (On ? NamesEnabled : NamesDisabled) = true;
+      }
+      if (!NamesEnabled || NamesDisabled)
+        continue;
+      if (!Loaded) {
+        Loaded = true;
+        if (auto Buf = llvm::MemoryBuffer::getFile(File)) {
+          llvm::StringRef Rest = (*Buf)->getBuffer();
+          while (!Rest.empty()) {
+            auto [L, Next] = Rest.split('\n');
+            Lines.push_back(L.str());
+            Rest = Next;
+          }
+        }
+      }
+      Finding F;
+      F.CheckId = UnusedSuppressionCheckId;
+      F.Sev = Severity::Warning;
+      F.Message = std::string(directiveName(D.K)) + "(" + D.Checks +
+                  ") suppresses no finding; remove it";
+      F.Loc = {File, D.Line, 1};
+      if (D.Line >= 1 && D.Line <= Lines.size())
+        F.Snippet = Lines[D.Line - 1];
+      Out.push_back(std::move(F));
+    }
+  }
+  return Out;
+}
 
 std::string absolute(llvm::StringRef Path) {
   llvm::SmallString<256> P(Path);
@@ -240,8 +352,16 @@ std::vector<std::string> selectFiles(const AnalyzeOptions &Opts,
 
 } // namespace
 
+std::string defaultSourceRoot(const AnalyzeOptions &Opts) {
+  std::string First = !Opts.Paths.empty() ? Opts.Paths.front()
+                      : !Opts.BuildDir.empty() ? Opts.BuildDir
+                                               : std::string(".");
+  std::string Top = gitTopLevel(absolute(First));
+  return Top.empty() ? absolute(".") : Top;
+}
+
 bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
-                    std::string &FatalError) {
+                    std::string &FatalError, GateSummary *Gate) {
   std::vector<const CheckInfo *> Checks;
   GlobList Enabled(Opts.Checks);
   for (const CheckInfo &Info : allChecks())
@@ -264,12 +384,28 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
   if (!DB)
     return false;
 
+  std::string SourceRoot =
+      Opts.SourceRoot.empty() ? defaultSourceRoot(Opts) : absolute(Opts.SourceRoot);
+  // A bad revision must cost seconds, not a whole analysis.
+  ChangedLines Changed;
+  if (!Opts.DiffBase.empty()) {
+    std::string Repo = gitTopLevel(SourceRoot);
+    if (Repo.empty()) {
+      FatalError = "--diff-base needs a git work tree, and '" + SourceRoot +
+                   "' is not in one (set --source-root)";
+      return false;
+    }
+    if (!gitChangedLines(Repo, Opts.DiffBase, Changed, FatalError))
+      return false;
+  }
+
   Report R;
   std::vector<std::string> Files = selectFiles(Opts, *DB, R.Errors);
   CheckOptions Defaults;
   const CheckOptions &Options = Opts.Options ? *Opts.Options : Defaults;
 
   std::mutex Lock;
+  DirectiveMap Directives;
   unsigned Started = 0;
   llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Opts.Jobs));
   for (const std::string &File : Files) {
@@ -280,7 +416,8 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
         if (Opts.Progress)
           Opts.Progress(Started, Files.size(), File);
       }
-      std::vector<Finding> Found;
+      UnitOutput Found;
+      Found.WantDirectives = Opts.ReportUnusedSuppressions;
       QuietDiagnostics Diags;
       // A physical file system of our own: the default one shares the
       // process's working directory, which parallel tools would race on.
@@ -309,13 +446,42 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
                        (N > 1 ? std::to_string(N) + " errors, first: " : "") +
                        Why});
       }
-      for (Finding &F : Found)
+      for (Finding &F : Found.Findings)
         R.Findings.push_back(std::move(F));
+      for (auto &[File, Dirs] : Found.Directives) {
+        auto [Pos, Fresh] = Directives.try_emplace(File, Dirs);
+        if (!Fresh && Pos->second.size() == Dirs.size())
+          for (size_t D = 0; D < Dirs.size(); ++D)
+            Pos->second[D].Used |= Dirs[D].Used;
+      }
     });
   }
   Pool.wait();
+  if (Opts.ReportUnusedSuppressions)
+    for (Finding &F : unusedSuppressions(Directives, Checks))
+      R.Findings.push_back(std::move(F));
   sortAndUnique(R.Findings);
-  assignFingerprints(R.Findings);
+  assignFingerprints(R.Findings, SourceRoot);
+
+  GateSummary G;
+  G.SourceRoot = SourceRoot;
+  if (Opts.Against) {
+    BaselineMatch M = applyBaseline(R.Findings, *Opts.Against);
+    R.Findings = std::move(M.New);
+    G.Baselined = M.Matched;
+    G.Disappeared = std::move(M.Disappeared);
+  }
+  if (!Opts.DiffBase.empty()) {
+    std::vector<Finding> Kept;
+    for (Finding &F : R.Findings)
+      if (Changed.touches(F))
+        Kept.push_back(std::move(F));
+      else
+        ++G.OutsideDiff;
+    R.Findings = std::move(Kept);
+  }
+  if (Gate)
+    *Gate = std::move(G);
   std::sort(R.Errors.begin(), R.Errors.end(),
             [](const AnalysisError &A, const AnalysisError &B) {
               return std::tie(A.File, A.Message) < std::tie(B.File, B.Message);

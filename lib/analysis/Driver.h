@@ -19,6 +19,7 @@
 #ifndef FEARLESS_ANALYSIS_DRIVER_H
 #define FEARLESS_ANALYSIS_DRIVER_H
 
+#include "core/Baseline.h"
 #include "core/Writers.h"
 
 #include <functional>
@@ -49,12 +50,44 @@ struct AnalyzeOptions {
   const CheckOptions *Options = nullptr;
   /// Called when a unit starts being analysed: (index, total, file).
   std::function<void(unsigned, unsigned, const std::string &)> Progress;
+
+  /// Directory fingerprints (and SARIF artifact URIs) are relative to, so
+  /// they do not depend on where the code is checked out. Empty: the
+  /// driver uses defaultSourceRoot().
+  std::string SourceRoot;
+  /// Adds a `fearless-unused-suppression` finding for every NOLINT comment
+  /// that names an enabled fearless check and silenced nothing.
+  bool ReportUnusedSuppressions = false;
+  /// Findings whose fingerprint is in this baseline are dropped (counted
+  /// in GateSummary). Null: no baseline.
+  const Baseline *Against = nullptr;
+  /// Only findings touching a line changed since this git revision are
+  /// kept (core/Diff.h). Empty: every finding.
+  std::string DiffBase;
 };
 
+/// What the baseline and diff filters removed.
+struct GateSummary {
+  std::string SourceRoot;                 ///< the root actually used
+  unsigned Baselined = 0;                 ///< matched a baseline entry
+  std::vector<BaselineEntry> Disappeared; ///< baselined, no longer found
+  unsigned OutsideDiff = 0;               ///< on no changed line
+};
+
+/// The git top-level directory of the first input (PATH, else the build
+/// directory), else the current directory; absolute.
+std::string defaultSourceRoot(const AnalyzeOptions &Opts);
+
+/// The check id of the findings --report-unused-suppressions adds.
+extern const char *const UnusedSuppressionCheckId;
+
 /// Runs the analysis. Returns false, with \p FatalError set, when nothing
-/// could be analysed at all; otherwise fills \p Out.
+/// could be analysed at all (including a --diff-base that git cannot
+/// resolve, which is checked before any unit is parsed); otherwise fills
+/// \p Out with the findings that pass the baseline and diff filters,
+/// fingerprinted relative to the source root, and \p Gate (if given).
 bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
-                    std::string &FatalError);
+                    std::string &FatalError, GateSummary *Gate = nullptr);
 
 } // namespace fearless
 

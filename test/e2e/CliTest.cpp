@@ -182,7 +182,7 @@ TEST(Cli, UsageErrorsAreExit2) {
   EXPECT_EQ(run({FEARLESS_BIN, "frobnicate"}).ExitCode, 2);
   Result Fmt = analyze({"--format", "xml", NotJoinedBad});
   EXPECT_EQ(Fmt.ExitCode, 2);
-  EXPECT_EQ(Fmt.Err, "fearless: error: --format takes text or json (see "
+  EXPECT_EQ(Fmt.Err, "fearless: error: --format takes text, json or sarif (see "
                      "'fearless --help')\n");
   EXPECT_EQ(analyze({"--bogus"}).ExitCode, 2);
   EXPECT_EQ(analyze({"--checks", "nothing-*", NotJoinedBad, "--"}).Err,
