@@ -4,8 +4,13 @@
 // clang-tidy plugin and the fearless CLI) take their checks from this list.
 //
 //===----------------------------------------------------------------------===//
+#include "BlockingUnderLockCheck.h"
+#include "DoubleLockCheck.h"
+#include "LockLeakCheck.h"
+#include "TemporaryGuardCheck.h"
 #include "ThreadDanglingCaptureCheck.h"
 #include "ThreadNotJoinedCheck.h"
+#include "UnlockNotHeldCheck.h"
 
 namespace fearless {
 
@@ -15,8 +20,10 @@ template <typename C> static CheckInfo info() {
 
 llvm::ArrayRef<CheckInfo> allChecks() {
   static const CheckInfo Checks[] = {
-      info<ThreadDanglingCaptureCheck>(),
-      info<ThreadNotJoinedCheck>(),
+      info<BlockingUnderLockCheck>(),     info<DoubleLockCheck>(),
+      info<LockLeakCheck>(),              info<TemporaryGuardCheck>(),
+      info<ThreadDanglingCaptureCheck>(), info<ThreadNotJoinedCheck>(),
+      info<UnlockNotHeldCheck>(),
   };
   return Checks;
 }
