@@ -6,11 +6,13 @@
 //===----------------------------------------------------------------------===//
 #include "BlockingUnderLockCheck.h"
 #include "DoubleLockCheck.h"
+#include "LockAcrossSuspendCheck.h"
 #include "LockLeakCheck.h"
 #include "TemporaryGuardCheck.h"
 #include "ThreadDanglingCaptureCheck.h"
 #include "ThreadNotJoinedCheck.h"
 #include "UnlockNotHeldCheck.h"
+#include "WaitWithoutPredicateCheck.h"
 
 namespace fearless {
 
@@ -20,10 +22,15 @@ template <typename C> static CheckInfo info() {
 
 llvm::ArrayRef<CheckInfo> allChecks() {
   static const CheckInfo Checks[] = {
-      info<BlockingUnderLockCheck>(),     info<DoubleLockCheck>(),
-      info<LockLeakCheck>(),              info<TemporaryGuardCheck>(),
-      info<ThreadDanglingCaptureCheck>(), info<ThreadNotJoinedCheck>(),
+      info<BlockingUnderLockCheck>(),
+      info<DoubleLockCheck>(),
+      info<LockAcrossSuspendCheck>(),
+      info<LockLeakCheck>(),
+      info<TemporaryGuardCheck>(),
+      info<ThreadDanglingCaptureCheck>(),
+      info<ThreadNotJoinedCheck>(),
       info<UnlockNotHeldCheck>(),
+      info<WaitWithoutPredicateCheck>(),
   };
   return Checks;
 }

@@ -608,6 +608,11 @@ void FunctionRun::transfer(const CFGElement &E, State &S) {
     It->second.Owns = Held::No;
     return;
   }
+  if (const auto *Suspend = llvm::dyn_cast<CoroutineSuspendExpr>(St)) {
+    if (Reporting && H)
+      H->suspend(FD, Suspend, S.L);
+    return;
+  }
   if (llvm::isa<CallExpr>(St) || llvm::isa<CXXConstructExpr>(St))
     applyCall(llvm::cast<Expr>(St), S);
 }

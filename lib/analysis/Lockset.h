@@ -102,6 +102,10 @@ public:
   /// Every call or construction, with the locks held just before it.
   virtual void call(const clang::FunctionDecl *Fn, const clang::Expr *Call,
                     const Lockset &Before) {}
+  /// Every co_await and co_yield, with the locks held when the coroutine
+  /// may suspend there.
+  virtual void suspend(const clang::FunctionDecl *Fn,
+                       const clang::Expr *Suspend, const Lockset &Held) {}
 };
 
 struct LocksetOptions {

@@ -41,8 +41,32 @@ const std::vector<std::string> Defaults = {};
 
 class Sample : public testing::TestWithParam<std::string> {};
 
+/// A sample that needs a language mode says so on a line of its own:
+/// `// sample-flags: -std=c++20`; those flags are added to every run.
+std::vector<std::string> withSampleFlags(const std::string &File,
+                                         std::vector<std::string> Args) {
+  static const std::string Marker = "// sample-flags: ";
+  std::string Text = readFile(File);
+  size_t Pos = Text.find(Marker);
+  if (Pos == std::string::npos)
+    return Args;
+  size_t End = Text.find('\n', Pos);
+  std::string Flags = Text.substr(Pos + Marker.size(), End - Pos - Marker.size());
+  size_t Start = 0;
+  while (Start < Flags.size()) {
+    size_t Space = Flags.find(' ', Start);
+    if (Space == std::string::npos)
+      Space = Flags.size();
+    if (Space > Start)
+      Args.push_back(Flags.substr(Start, Space - Start));
+    Start = Space + 1;
+  }
+  return Args;
+}
+
 void cliMatches(const std::string &File,
-                const std::vector<std::string> &CompileArgs) {
+                const std::vector<std::string> &BaseArgs) {
+  std::vector<std::string> CompileArgs = withSampleFlags(File, BaseArgs);
   std::vector<Expected> Want = parseExpectations(readFile(File));
   std::vector<std::string> Argv = {FEARLESS_BIN, "analyze", "-q",
                                    "--format", "json", File, "--"};
@@ -64,7 +88,8 @@ void cliMatches(const std::string &File,
 }
 
 void tidyMatches(const std::string &File,
-                 const std::vector<std::string> &CompileArgs) {
+                 const std::vector<std::string> &BaseArgs) {
+  std::vector<std::string> CompileArgs = withSampleFlags(File, BaseArgs);
   std::vector<Expected> Want = parseExpectations(readFile(File));
   std::vector<std::string> Argv = {FEARLESS_CLANG_TIDY,
                                    std::string("-load=") + FEARLESS_TIDY_PLUGIN,
