@@ -108,7 +108,9 @@ public:
         Region["snippet"] =
             json::Object{{"text", Snippet.substr(L.Column - 1)}};
       P["region"] = std::move(Region);
-      if (!Snippet.empty())
+      // The context must be a proper superset of the region (SARIF1008):
+      // a region from column 1 already is the whole line.
+      if (!Snippet.empty() && L.Column > 1)
         P["contextRegion"] = json::Object{
             {"startLine", L.Line},
             {"endLine", L.Line},
