@@ -459,7 +459,8 @@ void ThreadNotJoinedCheck::run(ASTContext &Ctx, ReportHandler &H) {
   ThrowOracle Throws(Ctx.getSourceManager(), StdLibraryThrows);
   std::vector<CheckReport> Reports;
   forEachFunctionBody(Ctx, [&](const FunctionDecl *FD, const Stmt *Body) {
-    FunctionAnalysis A(FD, Body, Ctx, Throws, ExceptionPaths);
+    FunctionAnalysis A(FD, Body, Ctx, Throws,
+                       ExceptionPaths && Ctx.getLangOpts().CXXExceptions);
     A.HasTry = containsTry(Body);
     A.run(Reports);
   });

@@ -9,6 +9,8 @@
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 
+#include <algorithm>
+
 namespace fearless {
 
 using namespace clang;
@@ -53,7 +55,15 @@ public:
       return;
     llvm::StringRef N = MC->getMethodDecl()->getName();
     unsigned Plain = N == "wait" ? 1 : 2;
-    if (MC->getNumArgs() <= Plain && !inLoop(MC)) {
+    // A function that is itself a wait (a condition-variable wrapper's
+    // Wait()) leaves the loop to its callers.
+    bool IsWrapper = false;
+    if (Fn->getIdentifier()) {
+      std::string Name = Fn->getName().lower();
+      Name.erase(std::remove(Name.begin(), Name.end(), '_'), Name.end());
+      IsWrapper = Name == "wait" || Name == "waitfor" || Name == "waituntil";
+    }
+    if (MC->getNumArgs() <= Plain && !IsWrapper && !inLoop(MC)) {
       CheckReport R;
       R.Loc = MC->getExprLoc();
       R.Scope = Fn;

@@ -32,7 +32,8 @@ std::vector<std::pair<LockId, LockFact>> Lockset::definitelyHeld() const {
 
 static bool sameFact(const LockFact &A, const LockFact &B) {
   return A.H == B.H && A.Shared == B.Shared && A.ViaGuard == B.ViaGuard &&
-         A.AcquiredHere == B.AcquiredHere && A.Acquired == B.Acquired &&
+         A.AcquiredHere == B.AcquiredHere && A.Inherited == B.Inherited &&
+         A.Acquired == B.Acquired &&
          A.Released == B.Released;
 }
 
@@ -96,6 +97,7 @@ void joinInto(State &Into, const State &From) {
     T.Shared |= F.Shared;
     T.ViaGuard &= F.ViaGuard;
     T.AcquiredHere |= F.AcquiredHere;
+    T.Inherited |= F.Inherited;
     if (T.Acquired.isInvalid())
       T.Acquired = F.Acquired;
     if (T.Released.isInvalid())
@@ -149,12 +151,15 @@ private:
     LockFact &F = S.L.Locks[Id];
     if (Check && Reporting && F.H == Held::Yes && !Id.recursive() && H)
       H->doubleLock(FD, Id, Loc, F.Acquired, nullptr, SourceLocation());
-    if (Reporting && Id.K != LockId::Local)
+    // Re-taking a lock the caller held (after releasing it for a while)
+    // restores the caller's state: callers see no new acquisition, and
+    // the function does not leak it.
+    if (Reporting && Id.K != LockId::Local && !F.Inherited)
       Acquisitions.push_back({Id, Loc});
     F.H = Held::Yes;
     F.Shared = Shared;
     F.ViaGuard = ViaGuard;
-    F.AcquiredHere = true;
+    F.AcquiredHere = !F.Inherited;
     F.Acquired = Loc;
   }
 
@@ -163,8 +168,10 @@ private:
     LockFact &F = S.L.Locks[Id];
     if (Check && Reporting && F.H == Held::No && H)
       H->unlockNotHeld(FD, Id, Loc, F.Released, Callee);
-    if (F.H == Held::Unknown && Id.K != LockId::Local)
+    if (F.H == Held::Unknown && Id.K != LockId::Local) {
       ReleasedUnknown.insert(Id);
+      F.Inherited = true;
+    }
     F.H = Held::No;
     F.Released = Loc;
     F.ViaGuard = false;
@@ -172,6 +179,20 @@ private:
   }
 
   bool isAcquirer() const;
+
+  /// Locks the function declares it needs held (requires_capability).
+  State entryState() const {
+    State S;
+    for (const auto *A : FD->specific_attrs<RequiresCapabilityAttr>())
+      for (const Expr *Arg : A->args())
+        if (std::optional<LockId> Id = resolveLock(Arg)) {
+          LockFact &F = S.L.Locks[*Id];
+          F.H = Held::Yes;
+          F.Inherited = true;
+          F.Shared = A->isShared();
+        }
+    return S;
+  }
 
   Engine &Eng;
   ASTContext &Ctx;
@@ -183,6 +204,7 @@ private:
   ParentMap PM;
   bool Reporting = false;
   bool HasTry = false;
+  bool Exceptions = true;
   const CFGBlock *ExitBlock = nullptr;
   std::vector<std::pair<LockId, SourceLocation>> Acquisitions;
   std::set<LockId> ReleasedUnknown;
@@ -234,9 +256,12 @@ void FunctionRun::run(Summary *Out) {
   if (!G)
     return;
   HasTry = containsTry(Body);
+  // Without exceptions (-fno-exceptions) nothing leaves by a throw.
+  Exceptions = Ctx.getLangOpts().CXXExceptions;
   ExitBlock = &G->getExit();
   std::map<const CFGBlock *, State> Entry;
-  Entry[&G->getEntry()] = State();
+  std::optional<State> ExitState;
+  Entry[&G->getEntry()] = entryState();
   std::vector<const CFGBlock *> Work{&G->getEntry()};
   llvm::DenseSet<const CFGBlock *> InWork{&G->getEntry()};
   // Fixpoint without side effects, then one reporting pass.
@@ -279,16 +304,32 @@ void FunctionRun::run(Summary *Out) {
     for (const CFGBlock::AdjacentBlock &Succ : B->succs())
       if (Succ.getReachableBlock() == ExitBlock) {
         exitBlock(B, S);
+        // Paths that end the program (abort, a failed assert) return
+        // nothing to the caller.
+        if (!B->hasNoReturnElement()) {
+          if (!ExitState)
+            ExitState = S;
+          else
+            joinInto(*ExitState, S);
+        }
         break;
       }
   }
   if (!Out)
     return;
   Out->AcquiredInside = Acquisitions;
-  Out->Releases.assign(ReleasedUnknown.begin(), ReleasedUnknown.end());
-  auto ExitIt = Entry.find(ExitBlock);
-  if (ExitIt != Entry.end())
-    for (const auto &[Id, F] : ExitIt->second.L.Locks)
+  const State *AtExit = ExitState ? &*ExitState : nullptr;
+  // Released for a while and taken back before returning: no net effect.
+  for (const LockId &Id : ReleasedUnknown) {
+    if (AtExit) {
+      auto It = AtExit->L.Locks.find(Id);
+      if (It != AtExit->L.Locks.end() && It->second.H != Held::No)
+        continue;
+    }
+    Out->Releases.push_back(Id);
+  }
+  if (AtExit)
+    for (const auto &[Id, F] : AtExit->L.Locks)
       if (F.H == Held::Yes && F.AcquiredHere && !F.ViaGuard &&
           Id.K != LockId::Local)
         Out->HeldOnExit.push_back({Id, F.Acquired});
@@ -468,7 +509,8 @@ void FunctionRun::applyCall(const Expr *E, State &S) {
     H->call(FD, E, S.L);
   LockOp Op = classifyCall(E);
   bool IsLockOp = Op.K != LockOp::None || Op.Disown;
-  if (Reporting && H && Opts.ExceptionPaths && !HasTry && !IsLockOp &&
+  if (Reporting && H && Opts.ExceptionPaths && Exceptions && !HasTry &&
+      !IsLockOp &&
       !isAcquirer() && Throws.callMayThrow(E))
     for (const auto &[Id, F] : S.L.Locks)
       if (F.H == Held::Yes && F.AcquiredHere && !F.ViaGuard &&

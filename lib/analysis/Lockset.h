@@ -63,6 +63,10 @@ struct LockFact {
   bool ViaGuard = false;
   /// Acquired in this function (not inherited from the caller).
   bool AcquiredHere = false;
+  /// The caller held it on entry (declared with requires_capability, or
+  /// released here before any acquisition): re-acquiring it restores the
+  /// caller's state rather than taking a new lock.
+  bool Inherited = false;
   clang::SourceLocation Acquired;
   clang::SourceLocation Released;
 };

@@ -53,7 +53,22 @@ void uses_wrapper() {
   balance++;
 }
 
+// Called with mu held: lets go of it around slow work and takes it back,
+// so the caller's lock is restored, not leaked.
+void settle_locked() {
+  mu.unlock();
+  int pending = 3; // slow work without the lock
+  mu.lock();
+  balance += pending;
+}
+
+void settle() {
+  std::lock_guard<std::mutex> lock(mu);
+  settle_locked();
+}
+
 int main() {
+  settle();
   deposit(5);
   uses_wrapper();
   withdraw_by_hand(1);

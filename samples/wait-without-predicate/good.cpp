@@ -25,6 +25,21 @@ bool wait_bounded() {
   return ready.wait_for(lk, std::chrono::seconds(5), [] { return done; });
 }
 
+// A condition-variable wrapper: its callers loop around Wait().
+class CondVar {
+public:
+  explicit CondVar(std::mutex &mu) : mu_(mu) {}
+  void Wait() {
+    std::unique_lock<std::mutex> lk(mu_, std::adopt_lock);
+    cv_.wait(lk);
+    lk.release();
+  }
+
+private:
+  std::mutex &mu_;
+  std::condition_variable cv_;
+};
+
 int main() {
   std::thread t(wait_in_loop);
   {
