@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "BlockingUnderLockCheck.h"
 #include "DoubleLockCheck.h"
+#include "GuardedDataEscapeCheck.h"
 #include "LockAcrossSuspendCheck.h"
 #include "LockLeakCheck.h"
 #include "TemporaryGuardCheck.h"
@@ -24,6 +25,7 @@ llvm::ArrayRef<CheckInfo> allChecks() {
   static const CheckInfo Checks[] = {
       info<BlockingUnderLockCheck>(),
       info<DoubleLockCheck>(),
+      info<GuardedDataEscapeCheck>(),
       info<LockAcrossSuspendCheck>(),
       info<LockLeakCheck>(),
       info<TemporaryGuardCheck>(),

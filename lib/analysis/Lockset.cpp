@@ -615,6 +615,8 @@ void FunctionRun::transfer(const CFGElement &E, State &S) {
   if (!CS)
     return;
   const Stmt *St = CS->getStmt();
+  if (Reporting && H)
+    H->statement(FD, St, S.L);
   if (const auto *DS = llvm::dyn_cast<DeclStmt>(St)) {
     for (const Decl *D : DS->decls())
       if (const auto *VD = llvm::dyn_cast<VarDecl>(D))

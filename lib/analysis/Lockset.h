@@ -106,6 +106,10 @@ public:
   /// Every call or construction, with the locks held just before it.
   virtual void call(const clang::FunctionDecl *Fn, const clang::Expr *Call,
                     const Lockset &Before) {}
+  /// Every statement and expression the CFG evaluates, in order, with the
+  /// locks held just before it (for access-based checks).
+  virtual void statement(const clang::FunctionDecl *Fn, const clang::Stmt *S,
+                         const Lockset &Before) {}
   /// Every co_await and co_yield, with the locks held when the coroutine
   /// may suspend there.
   virtual void suspend(const clang::FunctionDecl *Fn,
