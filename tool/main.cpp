@@ -10,6 +10,7 @@
 //      other units are still analysed and reported)
 //
 //===----------------------------------------------------------------------===//
+#include "RunCommand.h"
 #include "analysis/Check.h"
 #include "analysis/Driver.h"
 #include "core/Baseline.h"
@@ -38,7 +39,12 @@ commands:
   analyze       analyse translation units for races and deadlocks
   baseline      write today's findings to a baseline file
   list-checks   list every check with its summary and options
+  run           run a program under the runtime lock-order recorder
+  report        merge runtime recorder reports into one lock-order graph
   version       print the version
+
+fearless run [options] [--] CMD ARGS...    (see 'fearless run --help')
+fearless report [options] FILE|DIR...      (see 'fearless report --help')
 
 fearless analyze [-p BUILD_DIR] [PATH...] [options] [-- COMPILER ARGS...]
   -p BUILD_DIR        directory with compile_commands.json (or the file)
@@ -377,5 +383,9 @@ int main(int Argc, char **Argv) {
   }
   if (Cmd == "list-checks")
     return runListChecks();
+  if (Cmd == "run")
+    return fearless::tool::runCommand(Argc - 1, Argv + 1);
+  if (Cmd == "report")
+    return fearless::tool::reportCommand(Argc - 1, Argv + 1);
   return usageError("unknown command '" + Cmd + "'");
 }
