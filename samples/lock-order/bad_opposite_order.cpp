@@ -1,6 +1,8 @@
 // Two threads take the same two mutexes in opposite orders. Run one after
 // the other they always finish, yet the order they establish (A before B,
 // then B before A) is a deadlock waiting for the wrong interleaving.
+// Under `fearless run` the recorder reports it on every run as
+// fearless-rt-lock-order-inversion.
 #include <cstdio>
 #include <mutex>
 #include <thread>
