@@ -1,6 +1,7 @@
 #include "TemporaryGuardCheck.h"
 
 #include "analysis/LockModel.h"
+#include "analysis/ThreadModel.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -38,37 +39,20 @@ public:
     if (CE->getNumArgs() == 0 || !isGuardType(CE->getType()) ||
         CE->getConstructor()->isCopyOrMoveConstructor() || system(CE))
       return true;
-    DynTypedNode Node = DynTypedNode::create(*CE);
-    while (true) {
-      auto Parents = Ctx.getParents(Node);
-      if (Parents.size() != 1)
-        return true;
-      const DynTypedNode &P = Parents[0];
-      if (const auto *PE = P.get<Expr>()) {
-        if (llvm::isa<MaterializeTemporaryExpr, CXXBindTemporaryExpr,
-                      ExprWithCleanups, ParenExpr, CXXFunctionalCastExpr,
-                      ImplicitCastExpr>(PE) ||
-            (llvm::isa<CastExpr>(PE) && PE->getType()->isVoidType())) {
-          Node = P;
-          continue;
-        }
-        return true;
-      }
-      if (!P.get<CompoundStmt>())
-        return true;
-      std::string Locks;
-      for (const Expr *A : CE->arguments())
-        if (auto Id = resolveLock(A))
-          Locks += (Locks.empty() ? "'" : ", '") + Id->name() + "'";
-      CheckReport R;
-      R.Loc = CE->getBeginLoc();
-      R.Message = "temporary '" + guardName(CE->getType()) +
-                  "' is destroyed at the end of this statement, so " +
-                  (Locks.empty() ? std::string("the lock") : Locks) +
-                  " is unlocked at once; give the guard a name";
-      Out.push_back(std::move(R));
+    if (!isDiscardedTemporary(Ctx, CE))
       return true;
-    }
+    std::string Locks;
+    for (const Expr *A : CE->arguments())
+      if (auto Id = resolveLock(A))
+        Locks += (Locks.empty() ? "'" : ", '") + Id->name() + "'";
+    CheckReport R;
+    R.Loc = CE->getBeginLoc();
+    R.Message = "temporary '" + guardName(CE->getType()) +
+                "' is destroyed at the end of this statement, so " +
+                (Locks.empty() ? std::string("the lock") : Locks) +
+                " is unlocked at once; give the guard a name";
+    Out.push_back(std::move(R));
+    return true;
   }
 
   // `std::unique_lock<std::mutex>(mu);` declares a new, empty guard named

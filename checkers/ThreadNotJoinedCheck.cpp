@@ -419,33 +419,16 @@ public:
     const SourceManager &SM = Ctx.getSourceManager();
     if (SM.isInSystemHeader(SM.getFileLoc(CE->getBeginLoc())))
       return true;
-    DynTypedNode Node = DynTypedNode::create(*CE);
-    while (true) {
-      auto Parents = Ctx.getParents(Node);
-      if (Parents.size() != 1)
-        return true;
-      const DynTypedNode &P = Parents[0];
-      if (const auto *PE = P.get<Expr>()) {
-        if (llvm::isa<MaterializeTemporaryExpr, CXXBindTemporaryExpr,
-                      ExprWithCleanups, ParenExpr, CXXFunctionalCastExpr>(PE) ||
-            (llvm::isa<CastExpr>(PE) &&
-             (llvm::isa<ImplicitCastExpr>(PE) || PE->getType()->isVoidType()))) {
-          Node = P;
-          continue;
-        }
-        return true;
-      }
-      if (P.get<CompoundStmt>()) {
-        CheckReport R;
-        R.Loc = CE->getBeginLoc();
-        R.Message = "temporary std::thread is destroyed at the end of this "
-                    "statement while still joinable, which calls "
-                    "std::terminate (name it and join it, or use "
-                    "std::jthread)";
-        Out.push_back(std::move(R));
-      }
+    if (!isDiscardedTemporary(Ctx, CE))
       return true;
-    }
+    CheckReport R;
+    R.Loc = CE->getBeginLoc();
+    R.Message = "temporary std::thread is destroyed at the end of this "
+                "statement while still joinable, which calls "
+                "std::terminate (name it and join it, or use "
+                "std::jthread)";
+    Out.push_back(std::move(R));
+    return true;
   }
 
 private:

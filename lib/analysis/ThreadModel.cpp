@@ -1,9 +1,11 @@
 #include "analysis/ThreadModel.h"
 
+#include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 
 namespace fearless {
 
@@ -81,6 +83,25 @@ const VarDecl *referencedVar(const Expr *E) {
   if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
     return llvm::dyn_cast<VarDecl>(DRE->getDecl());
   return nullptr;
+}
+
+bool isDiscardedTemporary(ASTContext &Ctx, const Expr *E) {
+  DynTypedNode Node = DynTypedNode::create(*E);
+  while (true) {
+    auto Parents = Ctx.getParents(Node);
+    if (Parents.size() != 1)
+      return false;
+    const DynTypedNode &P = Parents[0];
+    const auto *PE = P.get<Expr>();
+    if (!PE)
+      return P.get<CompoundStmt>() != nullptr;
+    if (!llvm::isa<MaterializeTemporaryExpr, CXXBindTemporaryExpr,
+                   ExprWithCleanups, ParenExpr, CXXFunctionalCastExpr,
+                   ImplicitCastExpr>(PE) &&
+        !(llvm::isa<CastExpr>(PE) && PE->getType()->isVoidType()))
+      return false;
+    Node = P;
+  }
 }
 
 bool isFunctionLocal(const VarDecl *VD) {

@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringRef.h"
 
 namespace clang {
+class ASTContext;
 class FunctionDecl;
 class VarDecl;
 } // namespace clang
@@ -49,6 +50,11 @@ const clang::Expr *stripWrappers(const clang::Expr *E);
 /// The variable \p E designates after stripWrappers() and std::move, if
 /// it is a plain reference to a variable.
 const clang::VarDecl *referencedVar(const clang::Expr *E);
+
+/// \p E is a temporary whose value is discarded: the whole statement is
+/// the temporary (through casts to void and temporary bookkeeping), so it
+/// is destroyed at the end of that statement.
+bool isDiscardedTemporary(clang::ASTContext &Ctx, const clang::Expr *E);
 
 /// A variable that dies when its function returns: a non-static local or a
 /// parameter.
