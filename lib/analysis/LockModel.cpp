@@ -139,6 +139,64 @@ bool isRecursiveLockType(QualType T) {
   return RD->getName().contains_insensitive("recursive");
 }
 
+namespace {
+/// A user RAII guard by shape: its destructor unlocks a member that refers
+/// to a lock, and a constructor locks that member after initialising it
+/// from one of its parameters.
+struct ShapeGuard {
+  const FieldDecl *Field = nullptr;
+  const CXXConstructorDecl *Ctor = nullptr;
+  unsigned Param = 0;
+};
+
+const FieldDecl *memberCalled(const Stmt *S, llvm::StringRef Lower) {
+  if (!S)
+    return nullptr;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+    if (const CXXMethodDecl *MD = MC->getMethodDecl();
+        MD && MD->getIdentifier() && MD->getName().lower() == Lower)
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(
+              MC->getImplicitObjectArgument()->IgnoreParenImpCasts()))
+        if (llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+          if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+            return FD;
+  for (const Stmt *C : S->children())
+    if (const FieldDecl *FD = memberCalled(C, Lower))
+      return FD;
+  return nullptr;
+}
+
+std::optional<ShapeGuard> guardShape(const CXXRecordDecl *RD) {
+  if (!RD || !RD->hasDefinition() || RD->isInStdNamespace() || RD->isLambda())
+    return std::nullopt;
+  RD = RD->getDefinition();
+  const CXXDestructorDecl *Dtor = RD->getDestructor();
+  if (!Dtor || !Dtor->hasBody())
+    return std::nullopt;
+  const FieldDecl *F = memberCalled(Dtor->getBody(), "unlock");
+  if (!F)
+    return std::nullopt;
+  QualType FT = F->getType();
+  if (!FT->isReferenceType() && !FT->isPointerType())
+    return std::nullopt;
+  for (const CXXConstructorDecl *Ctor : RD->ctors()) {
+    if (!Ctor->hasBody() || memberCalled(Ctor->getBody(), "lock") != F)
+      continue;
+    for (const CXXCtorInitializer *Init : Ctor->inits()) {
+      if (Init->getMember() != F)
+        continue;
+      const Expr *E = Init->getInit()->IgnoreParenImpCasts();
+      if (const auto *U = llvm::dyn_cast<UnaryOperator>(E))
+        E = U->getSubExpr()->IgnoreParenImpCasts();
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+        if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()))
+          return ShapeGuard{F, Ctor, P->getFunctionScopeIndex()};
+    }
+  }
+  return std::nullopt;
+}
+} // namespace
+
 bool isMovableGuardType(QualType T) {
   return isStdRecord(T, "unique_lock") || isStdRecord(T, "shared_lock");
 }
@@ -148,7 +206,7 @@ bool isGuardType(QualType T) {
       isMovableGuardType(T))
     return true;
   const CXXRecordDecl *RD = recordOf(T);
-  return RD && RD->hasAttr<ScopedLockableAttr>();
+  return RD && (RD->hasAttr<ScopedLockableAttr>() || guardShape(RD));
 }
 
 namespace {
@@ -358,6 +416,17 @@ GuardInit classifyGuardInit(const VarDecl *Guard) {
       G.Locks = Op.Locks;
       G.Shared = Op.Shared;
     }
+  }
+  // A guard by shape takes the lock its constructor is given.
+  if (auto Shape = guardShape(recordOf(Guard->getType()));
+      Shape &&
+      Shape->Ctor->getCanonicalDecl() ==
+          CE->getConstructor()->getCanonicalDecl() &&
+      Shape->Param < CE->getNumArgs()) {
+    G.M = GuardInit::Lock;
+    G.Locks.clear();
+    if (auto Id = resolveLock(CE->getArg(Shape->Param)))
+      G.Locks.push_back(*Id);
   }
   if (G.Locks.empty() && G.M != GuardInit::Defer)
     G.M = GuardInit::Unknown;

@@ -37,6 +37,22 @@ void log_twice() {
   std::lock_guard<std::mutex> second(log_mu); // expect: fearless-double-lock 'log_mu' is acquired while already held
 }
 
+// A guard class of the project's own, recognised by its shape: the
+// constructor locks, the destructor unlocks.
+class Hold {
+public:
+  explicit Hold(std::mutex &m) : m_(m) { m_.lock(); }
+  ~Hold() { m_.unlock(); }
+
+private:
+  std::mutex &m_;
+};
+
+void log_held_twice() {
+  Hold first(log_mu);
+  Hold second(log_mu); // expect: fearless-double-lock 'log_mu' is acquired while already held
+}
+
 pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void update_table() {

@@ -53,6 +53,25 @@ void uses_wrapper() {
   balance++;
 }
 
+// A guard class of the project's own: it takes the lock in its
+// constructor and releases it in its destructor, on every path.
+class Hold {
+public:
+  explicit Hold(std::mutex &m) : m_(m) { m_.lock(); }
+  ~Hold() { m_.unlock(); }
+
+private:
+  std::mutex &m_;
+};
+
+bool withdraw_with_hold(int amount) {
+  Hold hold(mu);
+  if (amount > balance)
+    return false;
+  balance -= amount;
+  return true;
+}
+
 // Called with mu held: lets go of it around slow work and takes it back,
 // so the caller's lock is restored, not leaked.
 void settle_locked() {
@@ -69,6 +88,7 @@ void settle() {
 
 int main() {
   settle();
+  withdraw_with_hold(1);
   deposit(5);
   uses_wrapper();
   withdraw_by_hand(1);
