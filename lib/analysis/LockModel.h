@@ -11,7 +11,9 @@
 //     std::lock_guard / unique_lock / scoped_lock / shared_lock, std::lock,
 //     pthread mutex / rwlock / spin functions, C11 mtx_*, Clang's
 //     thread-safety attributes, and user types by shape (a class with
-//     lock()/unlock() members is a lock).
+//     lock()/unlock() members is a lock; a class whose constructor locks a
+//     member referring to a lock, initialised from a constructor parameter,
+//     and whose destructor unlocks it, is a guard).
 //
 // libstdc++ carries no thread-safety annotations, so the standard types are
 // modelled by name (in namespace std), never through attributes.
