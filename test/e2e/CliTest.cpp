@@ -206,6 +206,24 @@ TEST(Cli, ListChecksNamesEveryCheck) {
             std::string::npos);
 }
 
+TEST(Cli, StaleNolintSampleIsReportedOnlyWhenAsked) {
+  const std::string File = Samples + "/suppressions/stale_nolint.cpp";
+  Result Plain = analyze({"--format", "json", File, "--"});
+  EXPECT_EQ(Plain.ExitCode, 0) << Plain.Err;
+  Result R = analyze({"--report-unused-suppressions", "--format", "json",
+                      File, "--"});
+  EXPECT_EQ(R.ExitCode, 1) << R.Err;
+  Report Rep;
+  std::string Error;
+  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error;
+  ASSERT_EQ(Rep.Findings.size(), 1u);
+  EXPECT_EQ(Rep.Findings[0].CheckId, "fearless-unused-suppression");
+  EXPECT_EQ(Rep.Findings[0].Loc.Line, 10u);
+  EXPECT_EQ(Rep.Findings[0].Message,
+            "NOLINT(fearless-thread-not-joined) suppresses no finding; "
+            "remove it");
+}
+
 TEST(Tidy, HonoursCheckOptionsFromConfiguration) {
   Result R = run({FEARLESS_CLANG_TIDY,
                   std::string("-load=") + FEARLESS_TIDY_PLUGIN,
