@@ -30,6 +30,8 @@ BlockingUnderLockCheck::BlockingUnderLockCheck(const CheckOptions &O)
 
 namespace {
 
+const char *const CheckId = BlockingUnderLockCheck::Id;
+
 // C and POSIX calls that can wait for another thread, a peer or a clock.
 const char *const CBlocking[] = {
     "sleep",       "usleep",      "nanosleep", "clock_nanosleep",
@@ -44,7 +46,7 @@ const char *const CBlocking[] = {
 
 class Handler : public LocksetHandler {
 public:
-  Handler(const std::vector<std::string> &Extra, std::vector<CheckReport> &Out)
+  Handler(const std::vector<std::string> &Extra, ReportHandler &Out)
       : Out(Out) {
     for (const char *N : CBlocking)
       Names.insert(N);
@@ -86,7 +88,7 @@ public:
       if (P.second.Acquired.isValid())
         R.Notes.push_back(
             {P.second.Acquired, "'" + P.first.name() + "' was acquired here"});
-    Out.push_back(std::move(R));
+    Out.report(CheckId, std::move(R));
   }
 
 private:
@@ -128,19 +130,14 @@ private:
   }
 
   llvm::StringSet<> Names;
-  std::vector<CheckReport> &Out;
+  ReportHandler &Out;
 };
 
 } // namespace
 
 void BlockingUnderLockCheck::run(ASTContext &Ctx, ReportHandler &H) {
-  std::vector<CheckReport> Reports;
-  Handler LH(Extra, Reports);
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
-  for (CheckReport &R : Reports)
-    report(H, std::move(R));
+  Handler LH(Extra, H);
+  runLocksetAnalysis(Ctx, LH);
 }
 
 } // namespace fearless

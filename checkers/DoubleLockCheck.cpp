@@ -13,9 +13,11 @@ std::unique_ptr<Check> DoubleLockCheck::create(const CheckOptions &O) {
 DoubleLockCheck::DoubleLockCheck(const CheckOptions &) : Check(Id) {}
 
 namespace {
+
+const char *const CheckId = DoubleLockCheck::Id;
 class Handler : public LocksetHandler {
 public:
-  explicit Handler(std::vector<CheckReport> &Out) : Out(Out) {}
+  explicit Handler(ReportHandler &Out) : Out(Out) {}
   void doubleLock(const clang::FunctionDecl *Fn, const LockId &Lock,
                   clang::SourceLocation Loc, clang::SourceLocation Previous,
                   const clang::FunctionDecl *Callee,
@@ -36,22 +38,17 @@ public:
     if (Callee && InCallee.isValid())
       R.Notes.push_back({InCallee, "'" + qualifiedName(Callee) +
                                        "' acquires " + Name + " here"});
-    Out.push_back(std::move(R));
+    Out.report(CheckId, std::move(R));
   }
 
 private:
-  std::vector<CheckReport> &Out;
+  ReportHandler &Out;
 };
 } // namespace
 
 void DoubleLockCheck::run(clang::ASTContext &Ctx, ReportHandler &H) {
-  std::vector<CheckReport> Reports;
-  Handler LH(Reports);
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
-  for (CheckReport &R : Reports)
-    report(H, std::move(R));
+  Handler LH(H);
+  runLocksetAnalysis(Ctx, LH);
 }
 
 } // namespace fearless

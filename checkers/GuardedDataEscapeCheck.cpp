@@ -164,9 +164,7 @@ std::optional<LockId> declaredGuard(const ValueDecl *D) {
 
 void GuardedDataEscapeCheck::run(ASTContext &Ctx, ReportHandler &H) {
   Handler LH;
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
+  runLocksetAnalysis(Ctx, LH);
   for (const Candidate &C : LH.Candidates) {
     std::optional<LockId> Declared = declaredGuard(C.Data);
     const std::set<LockId> &Inferred = LH.Common[C.Data];

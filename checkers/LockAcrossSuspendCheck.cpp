@@ -20,9 +20,11 @@ LockAcrossSuspendCheck::LockAcrossSuspendCheck(const CheckOptions &)
     : Check(Id) {}
 
 namespace {
+
+const char *const CheckId = LockAcrossSuspendCheck::Id;
 class Handler : public LocksetHandler {
 public:
-  explicit Handler(std::vector<CheckReport> &Out) : Out(Out) {}
+  explicit Handler(ReportHandler &Out) : Out(Out) {}
   void suspend(const FunctionDecl *Fn, const Expr *Suspend,
                const Lockset &Held) override {
     for (const auto &[Id, F] : Held.definitelyHeld()) {
@@ -35,23 +37,18 @@ public:
                   "unlocks a mutex it does not own";
       if (F.Acquired.isValid())
         R.Notes.push_back({F.Acquired, "'" + Id.name() + "' was acquired here"});
-      Out.push_back(std::move(R));
+      Out.report(CheckId, std::move(R));
     }
   }
 
 private:
-  std::vector<CheckReport> &Out;
+  ReportHandler &Out;
 };
 } // namespace
 
 void LockAcrossSuspendCheck::run(ASTContext &Ctx, ReportHandler &H) {
-  std::vector<CheckReport> Reports;
-  Handler LH(Reports);
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
-  for (CheckReport &R : Reports)
-    report(H, std::move(R));
+  Handler LH(H);
+  runLocksetAnalysis(Ctx, LH);
 }
 
 } // namespace fearless

@@ -1,5 +1,6 @@
 #include "ThreadNotJoinedCheck.h"
 
+#include "analysis/Dataflow.h"
 #include "analysis/Exceptions.h"
 #include "analysis/ThreadModel.h"
 #include "analysis/Traversal.h"
@@ -107,37 +108,24 @@ private:
   }
 
   void solve(const CFG &G) {
-    State Init(Vars.size(), Empty);
-    Entry[&G.getEntry()] = Init;
-    std::vector<const CFGBlock *> Work{&G.getEntry()};
-    llvm::DenseSet<const CFGBlock *> InWork{&G.getEntry()};
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.back();
-      Work.pop_back();
-      InWork.erase(B);
-      State S = Entry[B];
-      for (const CFGElement &E : *B)
-        transfer(E, S);
-      unsigned SuccIdx = 0;
-      for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
-        unsigned Which = SuccIdx++;
-        const CFGBlock *SB = Succ.getReachableBlock();
-        if (!SB)
-          continue;
-        State Out = S;
-        refineOnBranch(B, Which, Out);
-        auto [It, Inserted] = Entry.try_emplace(SB, Out);
-        bool Changed = Inserted;
-        if (!Inserted)
-          for (unsigned I = 0; I < Out.size(); ++I) {
-            uint8_t Merged = It->second[I] | Out[I];
-            Changed |= Merged != It->second[I];
-            It->second[I] = Merged;
+    Entry = solveForward(
+        G, State(Vars.size(), Empty),
+        [&](const CFGBlock *B, State &S) {
+          for (const CFGElement &E : *B)
+            transfer(E, S);
+        },
+        [&](const CFGBlock *B, unsigned Succ, State &S) {
+          refineOnBranch(B, Succ, S);
+        },
+        [](State &Into, const State &From) {
+          bool Changed = false;
+          for (unsigned I = 0; I < From.size(); ++I) {
+            uint8_t Merged = Into[I] | From[I];
+            Changed |= Merged != Into[I];
+            Into[I] = Merged;
           }
-        if (Changed && InWork.insert(SB).second)
-          Work.push_back(SB);
-      }
-    }
+          return Changed;
+        });
   }
 
   /// `if (t.joinable())` (or its negation) decides the state of t on each
@@ -399,7 +387,7 @@ private:
   llvm::SmallVector<const VarDecl *, 4> Vars;
   llvm::DenseMap<const VarDecl *, unsigned> Index;
   llvm::DenseSet<const Decl *> Handled;
-  llvm::DenseMap<const CFGBlock *, State> Entry;
+  std::map<const CFGBlock *, State> Entry;
   std::map<unsigned, std::vector<ExitPoint>> Exits;
   std::vector<std::pair<SourceLocation, const VarDecl *>> AssignedWhileJoinable;
 };

@@ -13,9 +13,11 @@ std::unique_ptr<Check> UnlockNotHeldCheck::create(const CheckOptions &O) {
 UnlockNotHeldCheck::UnlockNotHeldCheck(const CheckOptions &) : Check(Id) {}
 
 namespace {
+
+const char *const CheckId = UnlockNotHeldCheck::Id;
 class Handler : public LocksetHandler {
 public:
-  explicit Handler(std::vector<CheckReport> &Out) : Out(Out) {}
+  explicit Handler(ReportHandler &Out) : Out(Out) {}
   void unlockNotHeld(const clang::FunctionDecl *Fn, const LockId &Lock,
                      clang::SourceLocation Loc, clang::SourceLocation Previous,
                      const clang::FunctionDecl *Callee) override {
@@ -30,22 +32,17 @@ public:
       R.Message = Name + " is released while it is not held";
     if (Previous.isValid())
       R.Notes.push_back({Previous, Name + " was released here"});
-    Out.push_back(std::move(R));
+    Out.report(CheckId, std::move(R));
   }
 
 private:
-  std::vector<CheckReport> &Out;
+  ReportHandler &Out;
 };
 } // namespace
 
 void UnlockNotHeldCheck::run(clang::ASTContext &Ctx, ReportHandler &H) {
-  std::vector<CheckReport> Reports;
-  Handler LH(Reports);
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
-  for (CheckReport &R : Reports)
-    report(H, std::move(R));
+  Handler LH(H);
+  runLocksetAnalysis(Ctx, LH);
 }
 
 } // namespace fearless

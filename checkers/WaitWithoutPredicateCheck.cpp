@@ -28,6 +28,8 @@ WaitWithoutPredicateCheck::WaitWithoutPredicateCheck(const CheckOptions &)
 
 namespace {
 
+const char *const CheckId = WaitWithoutPredicateCheck::Id;
+
 /// The guard variable of a condition wait, or null if \p Call is none.
 const CXXMemberCallExpr *conditionWait(const Expr *Call) {
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
@@ -45,7 +47,7 @@ const CXXMemberCallExpr *conditionWait(const Expr *Call) {
 
 class Handler : public LocksetHandler {
 public:
-  Handler(ASTContext &Ctx, std::vector<CheckReport> &Out)
+  Handler(ASTContext &Ctx, ReportHandler &Out)
       : Ctx(Ctx), Out(Out) {}
 
   void call(const FunctionDecl *Fn, const Expr *Call,
@@ -72,7 +74,7 @@ public:
                   "wake-up returns before the condition holds, and a "
                   "notification sent before the wait is lost; pass a "
                   "predicate";
-      Out.push_back(std::move(R));
+      Out.report(CheckId, std::move(R));
     }
     // Waiting requires the lock: the wait unlocks it first.
     if (const VarDecl *Guard = referencedVar(MC->getArg(0))) {
@@ -90,7 +92,7 @@ public:
         if (It->second.Released.isValid())
           R.Notes.push_back(
               {It->second.Released, "'" + Id.name() + "' was released here"});
-        Out.push_back(std::move(R));
+        Out.report(CheckId, std::move(R));
       }
     }
   }
@@ -113,19 +115,14 @@ private:
   }
 
   ASTContext &Ctx;
-  std::vector<CheckReport> &Out;
+  ReportHandler &Out;
 };
 
 } // namespace
 
 void WaitWithoutPredicateCheck::run(ASTContext &Ctx, ReportHandler &H) {
-  std::vector<CheckReport> Reports;
-  Handler LH(Ctx, Reports);
-  LocksetOptions Opts;
-  Opts.ExceptionPaths = false;
-  runLocksetAnalysis(Ctx, LH, Opts);
-  for (CheckReport &R : Reports)
-    report(H, std::move(R));
+  Handler LH(Ctx, H);
+  runLocksetAnalysis(Ctx, LH);
 }
 
 } // namespace fearless

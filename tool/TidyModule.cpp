@@ -98,5 +98,5 @@ public:
 
 static clang::tidy::ClangTidyModuleRegistry::Add<
     fearless::FearlessTidyModule>
-    FearlessModuleRegistration("fearless-module",
+    FearlessModuleRegistration("fearless",
                                "Race and deadlock checks from fearless.");

@@ -1,5 +1,6 @@
 #include "analysis/Lockset.h"
 
+#include "analysis/Dataflow.h"
 #include "analysis/Exceptions.h"
 #include "analysis/ThreadModel.h"
 #include "analysis/Traversal.h"
@@ -12,7 +13,6 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
-#include "llvm/ADT/DenseSet.h"
 
 #include <set>
 
@@ -259,40 +259,23 @@ void FunctionRun::run(Summary *Out) {
   // Without exceptions (-fno-exceptions) nothing leaves by a throw.
   Exceptions = Ctx.getLangOpts().CXXExceptions;
   ExitBlock = &G->getExit();
-  std::map<const CFGBlock *, State> Entry;
   std::optional<State> ExitState;
-  Entry[&G->getEntry()] = entryState();
-  std::vector<const CFGBlock *> Work{&G->getEntry()};
-  llvm::DenseSet<const CFGBlock *> InWork{&G->getEntry()};
   // Fixpoint without side effects, then one reporting pass.
-  unsigned Budget = 64 * (G->getNumBlockIDs() + 1);
-  while (!Work.empty() && Budget--) {
-    const CFGBlock *B = Work.back();
-    Work.pop_back();
-    InWork.erase(B);
-    State S = Entry[B];
-    for (const CFGElement &E : *B)
-      transfer(E, S);
-    unsigned I = 0;
-    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
-      unsigned Index = I++;
-      const CFGBlock *SB = Succ.getReachableBlock();
-      if (!SB)
-        continue;
-      State Next = S;
-      refine(B, Index, Next);
-      auto [It, Inserted] = Entry.try_emplace(SB, Next);
-      if (!Inserted) {
-        State Joined = It->second;
-        joinInto(Joined, Next);
-        if (Joined == It->second)
-          continue;
-        It->second = std::move(Joined);
-      }
-      if (InWork.insert(SB).second)
-        Work.push_back(SB);
-    }
-  }
+  std::map<const CFGBlock *, State> Entry = solveForward(
+      *G, entryState(),
+      [&](const CFGBlock *B, State &S) {
+        for (const CFGElement &E : *B)
+          transfer(E, S);
+      },
+      [&](const CFGBlock *B, unsigned Succ, State &S) { refine(B, Succ, S); },
+      [](State &Into, const State &From) {
+        State Joined = Into;
+        joinInto(Joined, From);
+        if (Joined == Into)
+          return false;
+        Into = std::move(Joined);
+        return true;
+      });
   Reporting = true;
   for (const CFGBlock *B : *G) {
     auto It = Entry.find(B);

@@ -117,8 +117,9 @@ public:
 };
 
 struct LocksetOptions {
-  /// Report locks leaked by exceptions leaving through calls that may throw.
-  bool ExceptionPaths = true;
+  /// Report locks leaked by exceptions leaving through calls that may throw
+  /// (only lockLeak() cares; computing it costs a may-throw query per call).
+  bool ExceptionPaths = false;
 };
 
 /// Analyses every function body of the unit, reporting to \p H.

@@ -27,8 +27,8 @@ GitResult git(const std::vector<std::string> &Args) {
     return R;
   }
   llvm::SmallString<128> OutPath, ErrPath;
-  if (llvm::sys::fs::createTemporaryFile("fearless-git", "out", OutPath) ||
-      llvm::sys::fs::createTemporaryFile("fearless-git", "err", ErrPath)) {
+  if (llvm::sys::fs::createTemporaryFile("fearless_git", "out", OutPath) ||
+      llvm::sys::fs::createTemporaryFile("fearless_git", "err", ErrPath)) {
     R.Err = "cannot create a temporary file";
     return R;
   }
