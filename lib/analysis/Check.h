@@ -71,12 +71,17 @@ public:
   virtual void report(llvm::StringRef CheckId, CheckReport R) = 0;
 };
 
+class WholeProgramCheck;
+
 class Check {
 public:
   explicit Check(llvm::StringRef Id) : Id(Id.str()) {}
   virtual ~Check();
   llvm::StringRef id() const { return Id; }
   virtual void run(clang::ASTContext &Ctx, ReportHandler &H) = 0;
+  /// Non-null for checks whose findings need every unit
+  /// (analysis/WholeProgram.h).
+  virtual WholeProgramCheck *asWholeProgram() { return nullptr; }
 
 protected:
   void report(ReportHandler &H, CheckReport R) const {

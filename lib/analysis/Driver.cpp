@@ -2,7 +2,9 @@
 
 #include "analysis/Check.h"
 #include "analysis/ClangReport.h"
+#include "analysis/WholeProgram.h"
 #include "core/Diff.h"
+#include "core/Facts.h"
 #include "core/Fingerprint.h"
 #include "core/Suppressions.h"
 
@@ -24,6 +26,7 @@
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/Support/xxhash.h"
 
 #include <map>
 #include <mutex>
@@ -131,7 +134,27 @@ struct UnitOutput {
   std::vector<Finding> Findings;
   bool WantDirectives = false;
   DirectiveMap Directives;
+  /// Facts sections of the whole-program checks, by section name.
+  llvm::json::Object Sections;
+  /// Every file the unit read.
+  std::vector<std::string> Files;
+  bool Parsed = false;
 };
+
+/// Every file the unit read: its main file, headers, system headers.
+std::vector<std::string> unitFiles(const SourceManager &SM) {
+  std::vector<std::string> Out;
+  for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+    llvm::SmallString<256> Path(It->first.getName());
+    if (!llvm::sys::path::is_absolute(Path))
+      (void)SM.getFileManager().getVirtualFileSystem().makeAbsolute(Path);
+    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+    Out.push_back(std::string(Path));
+  }
+  std::sort(Out.begin(), Out.end());
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  return Out;
+}
 
 class ChecksConsumer : public ASTConsumer {
 public:
@@ -145,10 +168,20 @@ public:
     if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
     CollectingHandler H(Ctx.getSourceManager(), Out.Findings);
-    for (const CheckInfo *Info : Checks)
-      Info->Create(Options)->run(Ctx, H);
+    for (const CheckInfo *Info : Checks) {
+      std::unique_ptr<Check> C = Info->Create(Options);
+      if (WholeProgramCheck *WP = C->asWholeProgram()) {
+        std::string Section = WP->factsSection().str();
+        if (!Out.Sections.get(Section))
+          Out.Sections[Section] = WP->extract(Ctx);
+        continue;
+      }
+      C->run(Ctx, H);
+    }
     if (Out.WantDirectives)
       H.collectDirectives(Out.Directives);
+    Out.Files = unitFiles(Ctx.getSourceManager());
+    Out.Parsed = true;
   }
 
 private:
@@ -360,6 +393,98 @@ std::string defaultSourceRoot(const AnalyzeOptions &Opts) {
   return Top.empty() ? absolute(".") : Top;
 }
 
+namespace {
+
+/// What identifies the build of this tool: its own executable's bytes,
+/// so that a rebuilt fearless never trusts facts of an older one.
+const std::string &toolBuildId() {
+  static const std::string Id = [] {
+    std::string Exe = llvm::sys::fs::getMainExecutable(
+        "fearless", reinterpret_cast<void *>(&toolBuildId));
+    FactsDependency D;
+    std::string Out = std::string(toolVersion()) + "/" +
+                      std::to_string(FactsVersion);
+    if (!Exe.empty() && describeFile(Exe, D))
+      Out += "/" + D.Hash;
+    return Out;
+  }();
+  return Id;
+}
+
+/// Everything besides the unit's files that its result depends on.
+std::string configurationKey(const AnalyzeOptions &Opts,
+                             const std::vector<const CheckInfo *> &Checks,
+                             const CheckOptions &Options) {
+  std::string K = toolBuildId();
+  for (const CheckInfo *Info : Checks) {
+    K += "\n" + std::string(Info->Id);
+    for (const CheckOptionInfo &O : Info->Options)
+      K += ";" + std::string(O.Key) + "=" + Options.get(O.Key, O.Default);
+  }
+  K += "\nresource-dir=" + Opts.ResourceDir;
+  return K;
+}
+
+std::string commandKey(const tooling::CompilationDatabase &DB,
+                       const std::string &File) {
+  std::string K;
+  for (const tooling::CompileCommand &C : DB.getCompileCommands(File)) {
+    K += C.Directory + "\n";
+    for (const std::string &A : C.CommandLine)
+      K += A + "\n";
+  }
+  return K;
+}
+
+/// Runs the whole-program checks over every unit's facts; NOLINT at the
+/// primary location applies, as it does to per-unit findings.
+void mergeWholeProgram(const std::vector<const CheckInfo *> &Checks,
+                       const CheckOptions &Options,
+                       const std::vector<UnitFacts> &Units,
+                       const AnalyzeOptions &Opts, Report &R,
+                       DirectiveMap &Directives) {
+  std::vector<Finding> Found;
+  MergeOutputs Extra;
+  Extra.LockGraphDot = Opts.LockGraphDot;
+  for (const CheckInfo *Info : Checks) {
+    std::unique_ptr<Check> C = Info->Create(Options);
+    WholeProgramCheck *WP = C->asWholeProgram();
+    if (!WP)
+      continue;
+    std::vector<const llvm::json::Value *> Sections;
+    for (const UnitFacts &U : Units)
+      if (const llvm::json::Value *V = U.Sections.get(WP->factsSection()))
+        Sections.push_back(V);
+    WP->merge(Sections, Found, Extra);
+  }
+  std::map<std::string, SuppressionIndex> Indexes;
+  for (Finding &F : Found) {
+    auto It = Indexes.find(F.Loc.File);
+    if (It == Indexes.end()) {
+      std::string Text;
+      if (auto Buf = llvm::MemoryBuffer::getFile(F.Loc.File))
+        Text = (*Buf)->getBuffer().str();
+      It = Indexes.emplace(F.Loc.File, SuppressionIndex::parse(Text)).first;
+    }
+    if (It->second.suppresses(F.Loc.Line, F.CheckId))
+      continue;
+    if (!F.Suppression.empty())
+      R.Suppressed.push_back(std::move(F));
+    else
+      R.Findings.push_back(std::move(F));
+  }
+  // What the whole-program findings used of the NOLINT comments.
+  for (auto &[File, Index] : Indexes) {
+    auto Pos = Directives.find(File);
+    std::vector<SuppressionIndex::Directive> Dirs = Index.directives();
+    if (Pos != Directives.end() && Pos->second.size() == Dirs.size())
+      for (size_t D = 0; D < Dirs.size(); ++D)
+        Pos->second[D].Used |= Dirs[D].Used;
+  }
+}
+
+} // namespace
+
 bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
                     std::string &FatalError, GateSummary *Gate) {
   std::vector<const CheckInfo *> Checks;
@@ -371,18 +496,26 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
     FatalError = "no check matches '" + Opts.Checks + "'";
     return false;
   }
-  if (Opts.Paths.empty() && Opts.BuildDir.empty() && !Opts.HasFixedArgs) {
-    FatalError = "nothing to analyse: pass -p BUILD_DIR or files";
-    return false;
+  bool Merging = !Opts.MergeInputs.empty();
+  std::unique_ptr<tooling::CompilationDatabase> DB;
+  if (!Merging) {
+    if (Opts.Paths.empty() && Opts.BuildDir.empty() && !Opts.HasFixedArgs) {
+      FatalError = "nothing to analyse: pass -p BUILD_DIR or files";
+      return false;
+    }
+    if (Opts.HasFixedArgs && Opts.Paths.empty()) {
+      FatalError = "compiler arguments after -- need the files to analyse";
+      return false;
+    }
+    if (Opts.ShardCount && Opts.FactsDir.empty()) {
+      FatalError = "--shard needs --facts-dir, where `fearless merge` will "
+                   "find the shard's facts";
+      return false;
+    }
+    DB = loadDatabase(Opts, FatalError);
+    if (!DB)
+      return false;
   }
-  if (Opts.HasFixedArgs && Opts.Paths.empty()) {
-    FatalError = "compiler arguments after -- need the files to analyse";
-    return false;
-  }
-  std::unique_ptr<tooling::CompilationDatabase> DB =
-      loadDatabase(Opts, FatalError);
-  if (!DB)
-    return false;
 
   std::string SourceRoot =
       Opts.SourceRoot.empty() ? defaultSourceRoot(Opts) : absolute(Opts.SourceRoot);
@@ -400,70 +533,175 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
   }
 
   Report R;
-  std::vector<std::string> Files = selectFiles(Opts, *DB, R.Errors);
   CheckOptions Defaults;
   const CheckOptions &Options = Opts.Options ? *Opts.Options : Defaults;
-
-  std::mutex Lock;
   DirectiveMap Directives;
-  unsigned Started = 0;
-  llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Opts.Jobs));
-  for (const std::string &File : Files) {
-    Pool.async([&, File] {
-      {
-        std::lock_guard<std::mutex> G(Lock);
-        ++Started;
-        if (Opts.Progress)
-          Opts.Progress(Started, Files.size(), File);
-      }
-      UnitOutput Found;
-      Found.WantDirectives = Opts.ReportUnusedSuppressions;
-      QuietDiagnostics Diags;
-      // A physical file system of our own: the default one shares the
-      // process's working directory, which parallel tools would race on.
-      tooling::ClangTool Tool(*DB, {File},
-                              std::make_shared<PCHContainerOperations>(),
-                              llvm::vfs::createPhysicalFileSystem());
-      Tool.setPrintErrorMessage(false);
-      Tool.setDiagnosticConsumer(&Diags);
-      if (!Opts.ResourceDir.empty())
+  std::vector<UnitFacts> Units;
+  GateSummary G;
+
+  if (Merging) {
+    std::vector<std::string> LoadErrors;
+    Units = loadFacts(Opts.MergeInputs, LoadErrors);
+    for (const std::string &E : LoadErrors) {
+      auto [Path, Why] = llvm::StringRef(E).split(": ");
+      R.Errors.push_back({Path.str(), "cannot merge: " + Why.str()});
+    }
+    if (Units.empty() && R.Errors.empty()) {
+      FatalError = "no facts files (*.facts.json) found in the inputs";
+      return false;
+    }
+    for (const UnitFacts &U : Units)
+      for (const Finding &F : U.Findings)
+        R.Findings.push_back(F);
+  } else {
+    std::vector<std::string> Files = selectFiles(Opts, *DB, R.Errors);
+    if (Opts.ShardCount) {
+      std::sort(Files.begin(), Files.end());
+      std::vector<std::string> Mine;
+      for (size_t I = 0; I < Files.size(); ++I)
+        if (I % Opts.ShardCount == Opts.ShardIndex - 1)
+          Mine.push_back(Files[I]);
+      Files = std::move(Mine);
+    }
+    std::string CacheDir = Opts.CacheDir;
+    if (CacheDir.empty() && !Opts.HasFixedArgs && !Opts.BuildDir.empty()) {
+      llvm::SmallString<256> P(Opts.BuildDir);
+      if (!llvm::sys::fs::is_directory(P))
+        llvm::sys::path::remove_filename(P);
+      llvm::sys::path::append(P, ".fearless-cache");
+      CacheDir = std::string(P);
+    }
+    // Which NOLINT comments were used is per-run state the cache does not
+    // keep: reporting unused ones re-analyses every unit.
+    if (Opts.NoCache || Opts.ReportUnusedSuppressions)
+      CacheDir.clear();
+    std::string ConfigKey = configurationKey(Opts, Checks, Options);
+
+    std::mutex Lock;
+    unsigned Started = 0;
+    unsigned &Analysed = G.Analysed, &Reused = G.Reused;
+    std::map<std::string, UnitFacts> ByFile;
+    llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Opts.Jobs));
+    for (const std::string &File : Files) {
+      Pool.async([&, File] {
+        {
+          std::lock_guard<std::mutex> G(Lock);
+          ++Started;
+          if (Opts.Progress)
+            Opts.Progress(Started, Files.size(), File);
+        }
+        std::string Key = contentHash(ConfigKey + "\n" + commandKey(*DB, File));
+        std::string Abs = absolute(File);
+        std::string CachePath;
+        if (!CacheDir.empty()) {
+          llvm::SmallString<256> P(CacheDir);
+          llvm::sys::path::append(P, factsFileName(Abs, Key));
+          CachePath = std::string(P);
+          UnitFacts Cached;
+          std::string Ignored;
+          if (llvm::sys::fs::exists(CachePath) &&
+              readUnitFacts(CachePath, Cached, Ignored) && Cached.Key == Key &&
+              Cached.File == Abs && dependenciesUnchanged(Cached)) {
+            std::string FactsError;
+            if (!Opts.FactsDir.empty()) {
+              llvm::SmallString<256> FP(Opts.FactsDir);
+              llvm::sys::path::append(FP, factsFileName(Abs, Key));
+              if (!writeUnitFacts(FP, Cached, FactsError)) {
+                std::lock_guard<std::mutex> G(Lock);
+                R.Errors.push_back({File, "cannot write facts: " + FactsError});
+              }
+            }
+            std::lock_guard<std::mutex> G(Lock);
+            ++Reused;
+            ByFile[Abs] = std::move(Cached);
+            return;
+          }
+        }
+        UnitOutput Found;
+        Found.WantDirectives = Opts.ReportUnusedSuppressions;
+        QuietDiagnostics Diags;
+        // A physical file system of our own: the default one shares the
+        // process's working directory, which parallel tools would race on.
+        tooling::ClangTool Tool(*DB, {File},
+                                std::make_shared<PCHContainerOperations>(),
+                                llvm::vfs::createPhysicalFileSystem());
+        Tool.setPrintErrorMessage(false);
+        Tool.setDiagnosticConsumer(&Diags);
+        if (!Opts.ResourceDir.empty())
+          Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
+              ("-resource-dir=" + Opts.ResourceDir).c_str(),
+              tooling::ArgumentInsertPosition::BEGIN));
+        // Only fearless speaks: compiler warnings are not its findings.
         Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
-            ("-resource-dir=" + Opts.ResourceDir).c_str(),
-            tooling::ArgumentInsertPosition::BEGIN));
-      // Only fearless speaks: compiler warnings are not its findings.
-      Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
-          "-w", tooling::ArgumentInsertPosition::END));
-      ChecksActionFactory Factory(Checks, Options, Found);
-      int RC = Tool.run(&Factory);
-      std::lock_guard<std::mutex> G(Lock);
-      if (RC != 0 || Diags.getNumErrors() != 0) {
-        std::string Why = Diags.FirstError.empty()
-                              ? "no compile command or the compiler failed"
-                              : Diags.FirstError;
-        unsigned N = Diags.getNumErrors();
-        R.Errors.push_back(
-            {File, "cannot analyse: " +
-                       (N > 1 ? std::to_string(N) + " errors, first: " : "") +
-                       Why});
-      }
-      for (Finding &F : Found.Findings)
-        R.Findings.push_back(std::move(F));
-      for (auto &[File, Dirs] : Found.Directives) {
-        auto [Pos, Fresh] = Directives.try_emplace(File, Dirs);
-        if (!Fresh && Pos->second.size() == Dirs.size())
-          for (size_t D = 0; D < Dirs.size(); ++D)
-            Pos->second[D].Used |= Dirs[D].Used;
-      }
-    });
+            "-w", tooling::ArgumentInsertPosition::END));
+        ChecksActionFactory Factory(Checks, Options, Found);
+        int RC = Tool.run(&Factory);
+        bool Failed = RC != 0 || Diags.getNumErrors() != 0 || !Found.Parsed;
+        UnitFacts U;
+        std::string FactsError;
+        if (!Failed) {
+          U.File = Abs;
+          U.Key = Key;
+          for (const std::string &Dep : Found.Files) {
+            FactsDependency D;
+            if (describeFile(Dep, D))
+              U.Deps.push_back(std::move(D));
+          }
+          U.Findings = Found.Findings;
+          U.Sections = std::move(Found.Sections);
+          // The cache is an optimisation: failing to write it costs the
+          // next run time, not this run its result.
+          if (!CachePath.empty())
+            (void)writeUnitFacts(CachePath, U, FactsError);
+          FactsError.clear();
+          if (!Opts.FactsDir.empty()) {
+            llvm::SmallString<256> FP(Opts.FactsDir);
+            llvm::sys::path::append(FP, factsFileName(Abs, Key));
+            (void)writeUnitFacts(FP, U, FactsError);
+          }
+        }
+        std::lock_guard<std::mutex> G(Lock);
+        ++Analysed;
+        if (Failed) {
+          std::string Why = Diags.FirstError.empty()
+                                ? "no compile command or the compiler failed"
+                                : Diags.FirstError;
+          unsigned N = Diags.getNumErrors();
+          R.Errors.push_back(
+              {File, "cannot analyse: " +
+                         (N > 1 ? std::to_string(N) + " errors, first: " : "") +
+                         Why});
+        } else {
+          if (!FactsError.empty())
+            R.Errors.push_back({File, "cannot write facts: " + FactsError});
+          ByFile[Abs] = std::move(U);
+        }
+        for (auto &[File, Dirs] : Found.Directives) {
+          auto [Pos, Fresh] = Directives.try_emplace(File, Dirs);
+          if (!Fresh && Pos->second.size() == Dirs.size())
+            for (size_t D = 0; D < Dirs.size(); ++D)
+              Pos->second[D].Used |= Dirs[D].Used;
+        }
+      });
+    }
+    Pool.wait();
+    for (auto &[File, U] : ByFile) {
+      for (const Finding &F : U.Findings)
+        R.Findings.push_back(F);
+      Units.push_back(std::move(U));
+    }
   }
-  Pool.wait();
+  // A shard leaves the whole-program checks to `fearless merge`.
+  if (!Opts.ShardCount)
+    mergeWholeProgram(Checks, Options, Units, Opts, R, Directives);
   if (Opts.ReportUnusedSuppressions)
     for (Finding &F : unusedSuppressions(Directives, Checks))
       R.Findings.push_back(std::move(F));
   sortAndUnique(R.Findings);
+  sortAndUnique(R.Suppressed);
   assignFingerprints(R.Findings, SourceRoot);
+  assignFingerprints(R.Suppressed, SourceRoot);
 
-  GateSummary G;
   G.SourceRoot = SourceRoot;
   if (Opts.Against) {
     BaselineMatch M = applyBaseline(R.Findings, *Opts.Against);

@@ -64,6 +64,25 @@ struct AnalyzeOptions {
   /// Only findings touching a line changed since this git revision are
   /// kept (core/Diff.h). Empty: every finding.
   std::string DiffBase;
+
+  /// Per-unit results (findings and facts) are cached here and reused
+  /// while the unit's key and every file it read are unchanged. Empty:
+  /// `<BuildDir>/.fearless-cache` when a compilation database directory
+  /// is given, else no cache.
+  std::string CacheDir;
+  bool NoCache = false;
+  /// Every analysed unit's facts file is also written here (for a later
+  /// `fearless merge`). Empty: nowhere.
+  std::string FactsDir;
+  /// Analyse only shard ShardIndex (1-based) of ShardCount: the units
+  /// whose position in the sorted list of files is ShardIndex-1 modulo
+  /// ShardCount. Whole-program checks are left to `fearless merge`.
+  unsigned ShardIndex = 0, ShardCount = 0;
+  /// `fearless merge`: no compilation; these facts files or directories
+  /// are merged instead.
+  std::vector<std::string> MergeInputs;
+  /// When set, receives the whole-program lock-order graph (DOT).
+  std::string *LockGraphDot = nullptr;
 };
 
 /// What the baseline and diff filters removed.
@@ -72,6 +91,8 @@ struct GateSummary {
   unsigned Baselined = 0;                 ///< matched a baseline entry
   std::vector<BaselineEntry> Disappeared; ///< baselined, no longer found
   unsigned OutsideDiff = 0;               ///< on no changed line
+  unsigned Analysed = 0;                  ///< units parsed this run
+  unsigned Reused = 0;                    ///< units taken from the cache
 };
 
 /// The git top-level directory of the first input (PATH, else the build

@@ -68,6 +68,12 @@ struct Finding {
   std::string Snippet;
   /// Stable identity across unrelated edits; see Fingerprint.h.
   std::string Fingerprint;
+  /// Non-empty for a finding the analysis keeps for the record but does
+  /// not count (a lock-order cycle every edge of which is taken under one
+  /// gate lock): why it cannot happen. Such findings go to
+  /// Report::Suppressed, never affect the exit status, and are written as
+  /// SARIF results with a suppression.
+  std::string Suppression;
 };
 
 /// Orders by file, line, column, check id, message, then related locations.

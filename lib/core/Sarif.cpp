@@ -165,8 +165,13 @@ public:
     std::map<std::string, unsigned> RuleIndex;
     for (unsigned I = 0; I < Rules.size(); ++I)
       RuleIndex.emplace(Rules[I].Id, I);
+    std::vector<const Finding *> All;
     for (const Finding &F : R.Findings)
-      if (RuleIndex.emplace(F.CheckId, Rules.size()).second) {
+      All.push_back(&F);
+    for (const Finding &F : R.Suppressed)
+      All.push_back(&F);
+    for (const Finding *FP : All)
+      if (const Finding &F = *FP; RuleIndex.emplace(F.CheckId, Rules.size()).second) {
         SarifRule Extra;
         Extra.Id = F.CheckId;
         Rules.push_back(Extra);
@@ -187,7 +192,8 @@ public:
     }
 
     json::Array Results;
-    for (const Finding &F : R.Findings) {
+    for (const Finding *FP : All) {
+      const Finding &F = *FP;
       json::Object Res{
           {"ruleId", F.CheckId},
           {"ruleIndex", RuleIndex[F.CheckId]},
@@ -213,6 +219,12 @@ public:
       json::Array Flows = codeFlows(F);
       if (!Flows.empty())
         Res["codeFlows"] = std::move(Flows);
+      // Kept for the record, hidden by code-review systems.
+      if (!F.Suppression.empty())
+        Res["suppressions"] = json::Array{json::Object{
+            {"kind", "external"},
+            {"status", "accepted"},
+            {"justification", F.Suppression}}};
       Results.push_back(std::move(Res));
     }
 

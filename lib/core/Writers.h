@@ -20,6 +20,7 @@
 #include "core/Finding.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -35,6 +36,8 @@ struct AnalysisError {
 
 struct Report {
   std::vector<Finding> Findings;
+  /// Findings with a Suppression reason: reported, never counted.
+  std::vector<Finding> Suppressed;
   std::vector<AnalysisError> Errors;
 };
 
@@ -43,6 +46,12 @@ const char *toolVersion();
 
 void writeText(llvm::raw_ostream &OS, const Report &R);
 void writeJson(llvm::raw_ostream &OS, const Report &R);
+
+/// One finding as writeJson() writes it, and back (used by facts files).
+llvm::json::Value findingToJson(const Finding &F);
+/// Returns false with a short reason ("lacks check, severity or location").
+bool findingFromJson(const llvm::json::Value &V, Finding &Out,
+                     std::string &Error);
 
 /// Parses the output of writeJson(). On failure returns false and sets
 /// \p Error to a one-line reason.
