@@ -9,6 +9,7 @@
 #include "GuardedDataEscapeCheck.h"
 #include "LockAcrossSuspendCheck.h"
 #include "LockLeakCheck.h"
+#include "LockOrderInversionCheck.h"
 #include "TemporaryGuardCheck.h"
 #include "ThreadDanglingCaptureCheck.h"
 #include "ThreadNotJoinedCheck.h"
@@ -28,6 +29,7 @@ llvm::ArrayRef<CheckInfo> allChecks() {
       info<GuardedDataEscapeCheck>(),
       info<LockAcrossSuspendCheck>(),
       info<LockLeakCheck>(),
+      info<LockOrderInversionCheck>(),
       info<TemporaryGuardCheck>(),
       info<ThreadDanglingCaptureCheck>(),
       info<ThreadNotJoinedCheck>(),

@@ -21,6 +21,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -40,6 +41,7 @@ commands:
   baseline      write today's findings to a baseline file
   list-checks   list every check with its summary and options
   run           run a program under the runtime lock-order recorder
+  merge         merge facts files of separately analysed units (--shard)
   report        merge runtime recorder reports into one lock-order graph
   version       print the version
 
@@ -68,6 +70,20 @@ fearless analyze [-p BUILD_DIR] [PATH...] [options] [-- COMPILER ARGS...]
   --report-unused-suppressions
                       report NOLINT comments for fearless checks that
                       silence nothing (check fearless-unused-suppression)
+  --lock-graph FILE   write the whole-program lock-order graph (DOT)
+  --cache-dir DIR     reuse per-unit results stored in DIR while the unit's
+                      files, flags and checks are unchanged (default:
+                      BUILD_DIR/.fearless-cache with -p)
+  --no-cache          analyse every unit, store nothing
+  --facts-dir DIR     also write every unit's facts file to DIR
+  --shard I/N         analyse only the I-th of N slices of the units and
+                      write their facts to --facts-dir; no report (combine
+                      the shards' facts with 'fearless merge')
+  --stats             print how many units were analysed and reused
+
+fearless merge [options] FACTS_DIR|FILE...
+  merges facts files written with --facts-dir/--shard and reports as
+  'analyze' does; takes the output, gate and --checks options of analyze
 
 fearless baseline [analyze options] [-o FILE]
   writes every finding to FILE (default: .fearless-baseline.json)
@@ -92,6 +108,10 @@ struct AnalyzeCommand {
   fearless::AnalyzeOptions Analysis;
   /// `fearless baseline` rather than `fearless analyze`.
   bool WriteBaseline = false;
+  /// `fearless merge`: positional arguments are facts files.
+  bool Merge = false;
+  std::string LockGraph;
+  bool Stats = false;
   std::string Format = "text";
   std::string Output;
   bool Quiet = false;
@@ -184,6 +204,34 @@ std::optional<std::string> parseAnalyze(int Argc, char **Argv,
       auto V = Value("--fail-on");
       if (!V || !fearless::parseSeverity(*V, Cmd.FailOn))
         return "--fail-on takes error, warning or note";
+    } else if (Is("--lock-graph")) {
+      auto V = Value("--lock-graph");
+      if (!V || V->empty())
+        return "--lock-graph needs a file name";
+      Cmd.LockGraph = *V;
+    } else if (Is("--cache-dir")) {
+      auto V = Value("--cache-dir");
+      if (!V || V->empty())
+        return "--cache-dir needs a directory";
+      Cmd.Analysis.CacheDir = *V;
+    } else if (A == "--no-cache") {
+      Cmd.Analysis.NoCache = true;
+    } else if (Is("--facts-dir")) {
+      auto V = Value("--facts-dir");
+      if (!V || V->empty())
+        return "--facts-dir needs a directory";
+      Cmd.Analysis.FactsDir = *V;
+    } else if (Is("--shard")) {
+      auto V = Value("--shard");
+      unsigned I = 0, N = 0;
+      char Extra = 0;
+      if (!V || std::sscanf(V->c_str(), "%u/%u%c", &I, &N, &Extra) != 2 ||
+          N == 0 || I == 0 || I > N)
+        return "--shard takes I/N with 1 <= I <= N";
+      Cmd.Analysis.ShardIndex = I;
+      Cmd.Analysis.ShardCount = N;
+    } else if (A == "--stats") {
+      Cmd.Stats = true;
     } else if (A == "--report-unused-suppressions") {
       Cmd.Analysis.ReportUnusedSuppressions = true;
     } else if (Is("-o")) {
@@ -195,9 +243,19 @@ std::optional<std::string> parseAnalyze(int Argc, char **Argv,
       Cmd.Quiet = true;
     } else if (!A.empty() && A[0] == '-') {
       return "unknown option '" + A + "'";
+    } else if (Cmd.Merge) {
+      Cmd.Analysis.MergeInputs.push_back(A);
     } else {
       Cmd.Analysis.Paths.push_back(A);
     }
+  }
+  if (Cmd.Merge) {
+    if (Cmd.Analysis.MergeInputs.empty())
+      return "merge needs facts files or directories";
+    if (!Cmd.Analysis.BuildDir.empty() || Cmd.Analysis.HasFixedArgs ||
+        Cmd.Analysis.ShardCount)
+      return "merge reads facts files; -p, --shard and compiler arguments "
+             "belong to 'fearless analyze'";
   }
   return std::nullopt;
 }
@@ -230,9 +288,10 @@ std::vector<fearless::SarifRule> sarifRules(const AnalyzeCommand &Cmd) {
   return Rules;
 }
 
-int runAnalyze(int Argc, char **Argv, bool WriteBaseline) {
+int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
   AnalyzeCommand Cmd;
   Cmd.WriteBaseline = WriteBaseline;
+  Cmd.Merge = Merge;
   if (auto Err = parseAnalyze(Argc, Argv, Cmd))
     return usageError(*Err);
   Cmd.Analysis.ResourceDir = FEARLESS_CLANG_RESOURCE_DIR;
@@ -276,6 +335,24 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline) {
       llvm::errs() << '[' << I << '/' << N << "] " << F << '\n';
     };
 
+  std::unique_ptr<llvm::raw_fd_ostream> GraphFile;
+  std::string Dot;
+  if (!Cmd.LockGraph.empty()) {
+    std::error_code EC;
+    GraphFile = std::make_unique<llvm::raw_fd_ostream>(Cmd.LockGraph, EC,
+                                                       llvm::sys::fs::OF_Text);
+    if (EC) {
+      llvm::errs() << "fearless: error: cannot write '" << Cmd.LockGraph
+                   << "': " << EC.message() << '\n';
+      if (File) {
+        File->close();
+        llvm::sys::fs::remove(Cmd.Output);
+      }
+      return ExitTrouble;
+    }
+    Cmd.Analysis.LockGraphDot = &Dot;
+  }
+
   fearless::Report R;
   fearless::GateSummary Gate;
   std::string Fatal;
@@ -285,7 +362,39 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline) {
       File->close();
       llvm::sys::fs::remove(Cmd.Output);
     }
+    if (GraphFile) {
+      GraphFile->close();
+      llvm::sys::fs::remove(Cmd.LockGraph);
+    }
     return ExitTrouble;
+  }
+  if (GraphFile) {
+    *GraphFile << Dot;
+    GraphFile->close();
+    if (GraphFile->has_error()) {
+      llvm::errs() << "fearless: error: cannot write '" << Cmd.LockGraph
+                   << "': " << GraphFile->error().message() << '\n';
+      GraphFile->clear_error();
+      return ExitTrouble;
+    }
+  }
+  if (Cmd.Stats)
+    llvm::errs() << "fearless: units analysed: " << Gate.Analysed
+                 << ", reused from cache: " << Gate.Reused << '\n';
+  if (Cmd.Analysis.ShardCount) {
+    for (const fearless::AnalysisError &E : R.Errors)
+      llvm::errs() << "fearless: error: " << E.File << ": " << E.Message
+                   << '\n';
+    if (!Cmd.Quiet)
+      llvm::errs() << "fearless: shard " << Cmd.Analysis.ShardIndex << '/'
+                   << Cmd.Analysis.ShardCount << ": facts of "
+                   << Gate.Analysed + Gate.Reused << " unit(s) written to "
+                   << Cmd.Analysis.FactsDir << '\n';
+    if (File) {
+      File->close();
+      llvm::sys::fs::remove(Cmd.Output);
+    }
+    return R.Errors.empty() ? ExitClean : ExitTrouble;
   }
   for (const fearless::AnalysisError &E : R.Errors)
     llvm::errs() << "fearless: error: " << E.File << ": " << E.Message << '\n';
@@ -379,7 +488,15 @@ int main(int Argc, char **Argv) {
         llvm::outs() << Usage;
         return ExitClean;
       }
-    return runAnalyze(Argc - 2, Argv + 2, Cmd == "baseline");
+    return runAnalyze(Argc - 2, Argv + 2, Cmd == "baseline", false);
+  }
+  if (Cmd == "merge") {
+    for (int I = 2; I < Argc; ++I)
+      if (!std::strcmp(Argv[I], "-h") || !std::strcmp(Argv[I], "--help")) {
+        llvm::outs() << Usage;
+        return ExitClean;
+      }
+    return runAnalyze(Argc - 2, Argv + 2, false, true);
   }
   if (Cmd == "list-checks")
     return runListChecks();

@@ -35,6 +35,8 @@ Location toLocation(const clang::SourceManager &SM, clang::SourceLocation L) {
   return Out;
 }
 
+std::string sourceLine(const clang::SourceManager &SM,
+                       clang::SourceLocation L);
 static std::string lineText(const clang::SourceManager &SM,
                             clang::SourceLocation L) {
   if (L.isInvalid())
@@ -79,6 +81,11 @@ Finding toFinding(llvm::StringRef CheckId, const CheckReport &R,
   F.Scope = scopeName(R.Scope);
   F.Snippet = lineText(SM, R.Loc);
   return F;
+}
+
+std::string sourceLine(const clang::SourceManager &SM,
+                       clang::SourceLocation L) {
+  return lineText(SM, L);
 }
 
 bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L) {

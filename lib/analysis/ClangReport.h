@@ -25,6 +25,10 @@ Location toLocation(const clang::SourceManager &SM, clang::SourceLocation L);
 Finding toFinding(llvm::StringRef CheckId, const CheckReport &R,
                   const clang::SourceManager &SM);
 
+/// The text of the source line \p L is on (in its file, after macro
+/// expansion), without the line break.
+std::string sourceLine(const clang::SourceManager &SM, clang::SourceLocation L);
+
 /// True when \p L lies in a system header (reports there are dropped).
 bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L);
 

@@ -180,6 +180,12 @@ private:
 
   bool isAcquirer() const;
 
+  void notifyAcquire(const State &S, const std::vector<LockId> &Locks,
+                     SourceLocation Loc, bool Try) {
+    if (Reporting && H && !Locks.empty())
+      H->acquire(FD, Locks, Loc, S.L, Try);
+  }
+
   /// Locks the function declares it needs held (requires_capability).
   State entryState() const {
     State S;
@@ -371,11 +377,13 @@ void FunctionRun::guardDecl(const VarDecl *VD, State &S) {
   Fact.Shared = G.Shared;
   switch (G.M) {
   case GuardInit::Lock:
+    notifyAcquire(S, G.Locks, Loc, false);
     for (const LockId &Id : G.Locks)
       acquire(S, Id, Loc, G.Shared, /*ViaGuard=*/true);
     Fact.Owns = Held::Yes;
     break;
   case GuardInit::Try: {
+    notifyAcquire(S, G.Locks, Loc, true);
     for (const LockId &Id : G.Locks) {
       LockFact &F = S.L.Locks[Id];
       F.H = Held::Maybe;
@@ -516,11 +524,13 @@ void FunctionRun::applyCall(const Expr *E, State &S) {
     }
     switch (Op.K) {
     case LockOp::Acquire:
+      notifyAcquire(S, G.Locks, Loc, false);
       for (const LockId &Id : G.Locks)
         acquire(S, Id, Loc, G.Shared, true);
       G.Owns = Held::Yes;
       break;
     case LockOp::TryAcquire:
+      notifyAcquire(S, G.Locks, Loc, true);
       for (const LockId &Id : G.Locks) {
         LockFact &F = S.L.Locks[Id];
         F.H = Held::Maybe;
@@ -546,10 +556,12 @@ void FunctionRun::applyCall(const Expr *E, State &S) {
   }
   switch (Op.K) {
   case LockOp::Acquire:
+    notifyAcquire(S, Op.Locks, Loc, false);
     for (const LockId &Id : Op.Locks)
       acquire(S, Id, Loc, Op.Shared, false);
     return;
   case LockOp::TryAcquire: {
+    notifyAcquire(S, Op.Locks, Loc, true);
     for (const LockId &Id : Op.Locks) {
       LockFact &F = S.L.Locks[Id];
       if (F.H == Held::Yes)

@@ -103,6 +103,13 @@ public:
   virtual void lockLeak(const clang::FunctionDecl *Fn, const LockId &Lock,
                         clang::SourceLocation Acquired,
                         clang::SourceLocation Exit, bool ByException) {}
+  /// \p Locks are acquired together at \p Loc (one lock, or every lock of
+  /// a std::scoped_lock / std::lock), with \p Before the locks held just
+  /// before; \p Try when the acquisition may fail (a try-lock).
+  virtual void acquire(const clang::FunctionDecl *Fn,
+                       const std::vector<LockId> &Locks,
+                       clang::SourceLocation Loc, const Lockset &Before,
+                       bool Try) {}
   /// Every call or construction, with the locks held just before it.
   virtual void call(const clang::FunctionDecl *Fn, const clang::Expr *Call,
                     const Lockset &Before) {}
