@@ -678,6 +678,11 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
     F.Sev = Severity::Warning;
     if (AllDeclared)
       F.Message = "declared lock orders form a cycle " + quoteNames(Names);
+    else if (AnyDeclared)
+      F.Message = "lock order " + quoteNames(Names) +
+                  " contradicts an acquired_before/acquired_after "
+                  "declaration: a thread following the declared order can "
+                  "deadlock with this one";
     else if (K == 2)
       F.Message = "lock order inversion between '" + Names[0] + "' and '" +
                   Names[1] +
@@ -686,9 +691,6 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
     else
       F.Message = "lock order cycle " + quoteNames(Names) + ": " +
                   std::to_string(K) + " threads can deadlock";
-    if (AnyDeclared && !AllDeclared)
-      F.Message += "; the order contradicts an acquired_before/"
-                   "acquired_after declaration";
     const Edge *Primary = Es[0];
     for (const Edge *E : Es)
       if (!E->Best.Declared) {

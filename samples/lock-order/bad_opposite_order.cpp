@@ -2,7 +2,8 @@
 // the other they always finish, yet the order they establish (A before B,
 // then B before A) is a deadlock waiting for the wrong interleaving.
 // Under `fearless run` the recorder reports it on every run as
-// fearless-rt-lock-order-inversion.
+// fearless-rt-lock-order-inversion; the static analysis reports it before
+// the code runs as fearless-lock-order-inversion.
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -14,7 +15,7 @@ int balance_b = 100;
 
 void transfer_a_to_b(int amount) {
   std::lock_guard<std::mutex> first(account_a);
-  std::lock_guard<std::mutex> second(account_b);
+  std::lock_guard<std::mutex> second(account_b); // expect: fearless-lock-order-inversion lock order inversion between 'account_a' and 'account_b'
   balance_a -= amount;
   balance_b += amount;
 }

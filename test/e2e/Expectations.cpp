@@ -11,8 +11,8 @@ static std::string trim(const std::string &S) {
   return B == std::string::npos ? "" : S.substr(B, E - B + 1);
 }
 
-std::vector<Expected> parseExpectations(const std::string &Text) {
-  static const std::string Marker = "// expect: ";
+static std::vector<Expected> parseMarked(const std::string &Text,
+                                         const std::string &Marker) {
   std::vector<Expected> Out;
   std::istringstream In(Text);
   std::string Line;
@@ -31,6 +31,14 @@ std::vector<Expected> parseExpectations(const std::string &Text) {
     }
   }
   return Out;
+}
+
+std::vector<Expected> parseExpectations(const std::string &Text) {
+  return parseMarked(Text, "// expect: ");
+}
+
+std::vector<Expected> parseSuppressedExpectations(const std::string &Text) {
+  return parseMarked(Text, "// expect-suppressed: ");
 }
 
 std::string compare(const std::vector<Expected> &Want,

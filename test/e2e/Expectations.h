@@ -21,6 +21,9 @@ struct Actual {
 };
 
 std::vector<Expected> parseExpectations(const std::string &Text);
+/// The same for `// expect-suppressed: <check-id> <fragment>`: findings
+/// the analysis keeps as suppressed (gate-locked cycles).
+std::vector<Expected> parseSuppressedExpectations(const std::string &Text);
 
 /// Matches every finding to exactly one expectation and back. Returns a
 /// readable list of differences, empty when they agree.

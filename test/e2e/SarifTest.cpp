@@ -91,10 +91,21 @@ TEST_P(SampleSarif, ValidatesAndCarriesTheFindings) {
   ASSERT_TRUE(bool(Log)) << llvm::toString(Log.takeError());
   const llvm::json::Object &Run = run0(*Log);
   const llvm::json::Array &Results = *Run.getArray("results");
-  std::vector<Actual> Got;
+  std::vector<Actual> Got, GotSuppressed;
   std::string Rel = File.substr(Source.size() + 1);
   for (const llvm::json::Value &V : Results) {
     const llvm::json::Object &Res = *V.getAsObject();
+    // Suppressed results carry why, and are checked against the
+    // `// expect-suppressed:` comments instead.
+    const llvm::json::Array *Sup = Res.getArray("suppressions");
+    if (Sup) {
+      ASSERT_EQ(Sup->size(), 1u);
+      EXPECT_FALSE((*Sup)[0]
+                       .getAsObject()
+                       ->getString("justification")
+                       .value_or("")
+                       .empty());
+    }
     const llvm::json::Object &Phys = *(*Res.getArray("locations"))[0]
                                           .getAsObject()
                                           ->getObject("physicalLocation");
@@ -109,11 +120,17 @@ TEST_P(SampleSarif, ValidatesAndCarriesTheFindings) {
     std::string Msg = Res.getObject("message")->getString("text")->str();
     ASSERT_FALSE(Msg.empty());
     EXPECT_EQ(Msg.back(), '.');
-    Got.push_back({static_cast<unsigned>(*Phys.getObject("region")
-                                               ->getInteger("startLine")),
-                   Res.getString("ruleId")->str(), Msg});
+    if (Sup)
+      Msg += " (" +
+             (*Sup)[0].getAsObject()->getString("justification")->str() + ")";
+    (Sup ? GotSuppressed : Got)
+        .push_back({static_cast<unsigned>(
+                        *Phys.getObject("region")->getInteger("startLine")),
+                    Res.getString("ruleId")->str(), Msg});
   }
   EXPECT_EQ(compare(Want, Got), "");
+  EXPECT_EQ(compare(parseSuppressedExpectations(readFile(File)), GotSuppressed),
+            "");
   // Every registered check is a rule with a help page.
   const llvm::json::Array &Rules =
       *Run.getObject("tool")->getObject("driver")->getArray("rules");
