@@ -395,6 +395,10 @@ const RuntimeRule RuntimeRules[] = {
     {"fearless-rt-lock-order-inversion", Severity::Error,
      "Reports a cycle in the lock-order graph whose edges were taken by at least two threads, "
      "which can interleave into a deadlock even if this run did not hang."},
+    {"fearless-rt-lock-order-ordered", Severity::Warning,
+     "Reports a lock-order cycle whose edges were taken by a thread and its descendants at points "
+     "ordered by thread creation and join, which cannot deadlock in this program but will if the "
+     "code paths run side by side."},
     {"fearless-rt-lock-order-single-thread", Severity::Warning,
      "Reports a lock-order cycle whose edges were all taken by one and the same thread, which "
      "cannot deadlock in this run but will if the code paths move to different threads."},

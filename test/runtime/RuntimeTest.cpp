@@ -243,6 +243,38 @@ TEST(RuntimeClean, SingleThreadCycleIsReportedOnlyAsSuch) {
   EXPECT_TRUE(stack_has_line((*ba)["to_stack"], marker_line(kSrc, "ba_inner")));
 }
 
+TEST(RuntimeClean, CycleOrderedByJoinIsReportedOnlyAsOrdered) {
+  Outcome o = scenario("join_ordered");
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.findings("fearless-rt-lock-order-inversion").size(), 0u) << diag(o);
+  auto f = o.findings("fearless-rt-lock-order-ordered");
+  ASSERT_EQ(f.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u);
+  EXPECT_EQ((*f[0])["severity"].str, "warning");
+  EXPECT_EQ(lock_names(*f[0]), (std::set<std::string>{"mu_a", "mu_b"}));
+  const Json *ba = edge(*f[0], "mu_b", "mu_a");
+  ASSERT_TRUE(ba);
+  EXPECT_TRUE(stack_has_line((*ba)["to_stack"], marker_line(kSrc, "join_ordered_inner")));
+  EXPECT_NE(o.run.err.find("WARNING: fearless: lock-order-cycle-ordered"), std::string::npos);
+  EXPECT_EQ(o.run.err.find("lock-order-inversion"), std::string::npos);
+  // With the classification off it is an inversion again.
+  Outcome off = scenario("join_ordered", "ordered_by_join=0");
+  EXPECT_EQ(off.run.exit_code, 66) << diag(off);
+  EXPECT_EQ(off.findings("fearless-rt-lock-order-inversion").size(), 1u) << diag(off);
+  EXPECT_EQ(off.findings("fearless-rt-lock-order-ordered").size(), 0u);
+}
+
+TEST(RuntimeInversion, ParentOrderWhileItsThreadRunsIsAnInversion) {
+  // The first mu_a -> mu_b happens before the thread, the second does not.
+  Outcome o = scenario("parent_concurrent");
+  EXPECT_EQ(o.run.exit_code, 66) << diag(o);
+  EXPECT_EQ(o.findings("fearless-rt-lock-order-ordered").size(), 0u) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u);
+  EXPECT_EQ(lock_names(*inv[0]), (std::set<std::string>{"mu_a", "mu_b"}));
+}
+
 TEST(RuntimeClean, MutexFreedAndMemoryReused) {
   Outcome o = scenario("reuse_heap");
   ASSERT_NE(o.run.out.find("reused 1"), std::string::npos) << "allocator did not reuse: " << diag(o);

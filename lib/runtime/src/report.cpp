@@ -675,6 +675,7 @@ static const char *kind_id(u8 k) {
   case kFindGated: return "fearless-rt-lock-order-gated";
   case kFindThreadExit: return "fearless-rt-thread-exit-holding-lock";
   case kFindDeadlock: return "fearless-rt-deadlock";
+  case kFindOrdered: return "fearless-rt-lock-order-ordered";
   default: return "fearless-rt-unknown";
   }
 }
@@ -685,6 +686,7 @@ static const char *kind_short(u8 k) {
   case kFindGated: return "lock-order-cycle-gated";
   case kFindThreadExit: return "thread-exit-holding-lock";
   case kFindDeadlock: return "deadlock";
+  case kFindOrdered: return "lock-order-cycle-ordered";
   default: return "unknown";
   }
 }
@@ -749,6 +751,8 @@ static void render_cycle(Renderer &r) {
   if (f->kind == kFindInversion) t.put(" (potential deadlock)");
   else if (f->kind == kFindSingleThread) t.put(" (every edge taken by one thread; not a deadlock between threads)");
   else if (f->kind == kFindGated) t.put(" (every edge taken under a common gate lock; not a deadlock)");
+  else if (f->kind == kFindOrdered)
+    t.put(" (the edges' threads are ordered by thread creation and join; not a deadlock in this program)");
   t.printf(" (pid=%d)\n", int(getpid()));
   t.put("  Cycle in lock order graph: ");
   for (u32 k = 0; k < r.n; ++k) {
