@@ -11,6 +11,10 @@
 //       merges recorder JSON reports (a whole test suite of binaries) into
 //       one lock-order graph and reports the cycles found across them.
 //
+// Both write, with --format sarif|json|dot, the findings converted to the
+// shared findings model (core/Finding.h) through the shared SARIF and JSON
+// writers, or the lock-order graph through core/Dot.h.
+//
 // argv[0] is the subcommand name ("run" / "report"). Exit status: 0 no
 // error-severity finding (for `run`: the program's own status), 1 findings,
 // 2 fearless could not do its job.

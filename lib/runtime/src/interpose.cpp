@@ -64,6 +64,7 @@ static void parse_options(const char *s) {
     else if (is("search_budget")) g_opt.search_budget = unsigned(n);
     else if (is("stack_depth")) g_opt.stack_depth = unsigned(n);
     else if (is("stack_dedup")) g_opt.stack_dedup = b;
+    else if (is("ordered_by_join")) g_opt.ordered_by_join = b;
     else if (is("verbosity")) g_opt.verbosity = int(n);
     else {
       char msg[700];
@@ -465,7 +466,9 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *t, const pt
 
 __attribute__((visibility("default"))) int pthread_join(pthread_t t, void **ret) {
   PASS_THROUGH(join, t, ret);
-  return real.join(t, ret);
+  int r = real.join(t, ret);
+  if (r == 0) on_join(t);
+  return r;
 }
 
 __attribute__((visibility("default"))) void pthread_exit(void *ret) {

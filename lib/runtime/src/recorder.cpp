@@ -25,6 +25,42 @@ static ThreadState *g_free_threads = nullptr;
 static std::atomic<u32> g_next_tid{0};
 __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
 
+// ------------------------------------------------ creation/join ordering
+// One record per recorder thread id (ids are never reused): who created the
+// thread and in which of its epochs, its children, and who joined it in
+// which epoch. Together they are the happens-before order that thread
+// creation and join impose; classify() searches it when a cycle closes.
+struct ThreadSync {
+  u32 parent;        // UINT32_MAX: not created through pthread_create
+  u32 parent_epoch;  // the creator's epoch that ended with the creation
+  u32 first_child, next_sibling;  // UINT32_MAX terminated
+  u32 joiner;        // UINT32_MAX: not joined (yet)
+  u32 join_epoch;    // the joiner's epoch that ended with the join
+};
+static SpinLock g_sync_mu;  // leaf lock: taken under the graph lock, never the reverse
+static SegVec<ThreadSync, 10> g_sync;
+static AddrMap g_pthread_tid;  // pthread_t -> recorder tid + 1, until joined
+
+static void sync_ensure_locked(u32 tid) {
+  while (g_sync.size() <= tid) {
+    u32 i = g_sync.push();
+    if (i == UINT32_MAX) return;
+    g_sync[i] = {UINT32_MAX, 0, UINT32_MAX, UINT32_MAX, UINT32_MAX, 0};
+  }
+}
+
+static inline void epoch_advance(ThreadState *t) {
+  ++t->epoch;
+  t->epoch_salt = mix(0x6A09E667F3BCC909ull, t->epoch);
+}
+
+// The edge-cache key of a (held stack, new lock) combination in the
+// current epoch; never 0 (the empty slot).
+static inline u64 ctx_key(const ThreadState *t, u64 chain) {
+  u64 k = chain ^ t->epoch_salt;
+  return k ? k : 1;
+}
+
 static Held *held_alloc(u32 cap) {
   return static_cast<Held *>(os_alloc(sizeof(Held) * cap));
 }
@@ -50,6 +86,12 @@ ThreadState *create_self() {
   t->os_tid = int(syscall(SYS_gettid));
   t->parent_tid = UINT32_MAX;
   t->ncreate = 0;
+  t->epoch = 0;
+  t->epoch_salt = 0;
+  {
+    SpinGuard g(g_sync_mu);
+    sync_ensure_locked(t->tid);
+  }
   t->busy = 0;
   t->waiting_for.store(0, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
@@ -68,6 +110,7 @@ struct TrampolineRec {
   void *(*fn)(void *);
   void *arg;
   u32 parent;
+  u32 parent_epoch;
   u32 n;
   uptr pcs[kMaxCreateFrames];
   TrampolineRec *next;
@@ -89,6 +132,10 @@ void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
   r->arg = arg;
   ThreadState *t = self();
   r->parent = t->tid;
+  // What the parent did so far happens before the child; what it does from
+  // now on does not.
+  r->parent_epoch = t->epoch;
+  epoch_advance(t);
   t->busy++;
   r->n = capture_stack(r->pcs, kMaxCreateFrames, 2);
   t->busy--;
@@ -100,6 +147,18 @@ void *thread_trampoline(void *p) {
   ThreadState *t = self();
   t->parent_tid = r->parent;
   t->ncreate = r->n;
+  {
+    SpinGuard g(g_sync_mu);
+    sync_ensure_locked(r->parent > t->tid ? r->parent : t->tid);
+    if (t->tid < g_sync.size() && r->parent < g_sync.size()) {
+      ThreadSync &me = g_sync[t->tid];
+      me.parent = r->parent;
+      me.parent_epoch = r->parent_epoch;
+      me.next_sibling = g_sync[r->parent].first_child;
+      g_sync[r->parent].first_child = t->tid;
+    }
+    g_pthread_tid.set(uptr(pthread_self()), t->tid + 1);
+  }
   memcpy(t->create_pcs, r->pcs, sizeof(uptr) * r->n);
   void *(*fn)(void *) = r->fn;
   void *arg = r->arg;
@@ -111,6 +170,84 @@ void *thread_trampoline(void *p) {
   void *ret = fn(arg);
   on_thread_exit();
   return ret;
+}
+
+void on_join(pthread_t thread) {
+  ThreadState *t = self();
+  if (t->busy) return;
+  SpinGuard g(g_sync_mu);
+  u32 v = g_pthread_tid.get(uptr(thread));
+  if (!v) return;  // not started through the recorder's pthread_create
+  g_pthread_tid.set(uptr(thread), 0);  // the pthread_t may be reused now
+  u32 child = v - 1;
+  if (child < g_sync.size() && g_sync[child].joiner == UINT32_MAX) {
+    g_sync[child].joiner = t->tid;
+    g_sync[child].join_epoch = t->epoch;
+  }
+  epoch_advance(t);
+}
+
+// Does (from, from_epoch) happen before (to, to_epoch) through creations
+// and joins? Breadth-first over threads, keeping the earliest epoch reached
+// in each; bounded by search_budget (undecided counts as "no").
+// g_sync_mu held.
+static bool sync_reaches(u32 from, u32 from_epoch, u32 to, u32 to_epoch) {
+  u32 n = g_sync.size();
+  if (from >= n || to >= n) return false;
+  u32 *best = static_cast<u32 *>(os_alloc(sizeof(u32) * n));
+  u32 *queue = static_cast<u32 *>(os_alloc(sizeof(u32) * n));
+  for (u32 i = 0; i < n; ++i) best[i] = UINT32_MAX;
+  u32 head = 0, tail = 0, steps = 0;
+  bool found = false;
+  best[from] = from_epoch;
+  queue[tail++] = from;
+  auto reach = [&](u32 t, u32 e) {
+    if (e >= best[t]) return;
+    bool queued = best[t] != UINT32_MAX;
+    best[t] = e;
+    if (!queued && tail < n) queue[tail++] = t;
+  };
+  while (head < tail && !found && steps++ < g_opt.search_budget) {
+    u32 t = queue[head++];
+    if (t == to && best[t] <= to_epoch) {
+      found = true;
+      break;
+    }
+    const ThreadSync &s = g_sync[t];
+    for (u32 c = s.first_child; c != UINT32_MAX && c < n; c = g_sync[c].next_sibling)
+      if (g_sync[c].parent_epoch >= best[t]) reach(c, 0);
+    if (s.joiner != UINT32_MAX && s.joiner < n) reach(s.joiner, s.join_epoch + 1);
+  }
+  if (!found && best[to] <= to_epoch) found = true;
+  os_free(best, sizeof(u32) * n);
+  os_free(queue, sizeof(u32) * n);
+  return found;
+}
+
+static bool sync_is_ancestor(u32 a, u32 d) {
+  for (u32 p = d, k = 0; p < g_sync.size() && k < g_sync.size(); ++k) {
+    p = g_sync[p].parent;
+    if (p == a) return true;
+  }
+  return false;
+}
+
+// Can no sighting of edge x in one thread run concurrently with a sighting
+// of edge y in another? Only threads of which one is an ancestor of the
+// other (docs/runtime.md, "Classification") are compared; any other pair
+// of distinct threads counts as concurrent.
+static bool edges_ordered(const Edge &x, const Edge &y) {
+  if (x.more_threads || y.more_threads) return false;
+  for (u32 i = 0; i < x.nthreads; ++i)
+    for (u32 j = 0; j < y.nthreads; ++j) {
+      u32 a = x.threads[i], b = y.threads[j];
+      if (a == b) continue;
+      if (!sync_is_ancestor(a, b) && !sync_is_ancestor(b, a)) return false;
+      if (!sync_reaches(a, x.ep_last[i], b, y.ep_first[j]) &&
+          !sync_reaches(b, y.ep_last[j], a, x.ep_first[i]))
+        return false;
+    }
+  return true;
 }
 
 // ------------------------------------------------------------- findings
@@ -140,12 +277,6 @@ static const Stack *capture_stack_record(u32 skip) {
   s->n = n;
   memcpy(s->pc, tmp, sizeof(uptr) * n);
   return s;
-}
-
-static bool edge_has_thread(const Edge &e, u32 tid) {
-  for (u32 i = 0; i < e.nthreads; ++i)
-    if (e.threads[i] == tid) return true;
-  return false;
 }
 
 // Cycle classification (see docs/runtime.md "Classification").
@@ -193,6 +324,14 @@ static u8 classify(Graph &g, const u32 *cyc, u32 n, u32 *gates_out, u32 *ngates_
     if (all) gates_out[(*ngates_out)++] = gate;
   }
   if (*ngates_out) return kFindGated;
+  if (g_opt.ordered_by_join) {
+    SpinGuard sg(g_sync_mu);
+    bool ordered = true;
+    for (u32 i = 0; i < n && ordered; ++i)
+      for (u32 j = i + 1; j < n && ordered; ++j)
+        ordered = edges_ordered(g.edge(cyc[i]), g.edge(cyc[j]));
+    if (ordered) return kFindOrdered;
+  }
   return kFindInversion;
 }
 
@@ -275,6 +414,7 @@ static void slow_path(ThreadState *t, u32 top) {
         }
         Edge &ed = g.edge(e);
         ed.threads[0] = t->tid;
+        ed.ep_first[0] = ed.ep_last[0] = t->epoch;
         ed.nthreads = 1;
         ed.modes = bit;
         ed.from_pc = h[j].pc;
@@ -292,9 +432,20 @@ static void slow_path(ThreadState *t, u32 top) {
         ed.modes |= bit;
         changed = true;
       }
-      if (!edge_has_thread(ed, t->tid)) {
-        if (ed.nthreads < kEdgeThreads) ed.threads[ed.nthreads++] = t->tid;
-        else ed.more_threads = 1;
+      u32 slot = kEdgeThreads;
+      for (u32 k = 0; k < ed.nthreads; ++k)
+        if (ed.threads[k] == t->tid) slot = k;
+      if (slot == kEdgeThreads) {
+        if (ed.nthreads < kEdgeThreads) {
+          slot = ed.nthreads++;
+          ed.threads[slot] = t->tid;
+          ed.ep_first[slot] = ed.ep_last[slot] = t->epoch;
+        } else {
+          ed.more_threads = 1;
+        }
+        changed = true;
+      } else if (t->epoch > ed.ep_last[slot]) {
+        ed.ep_last[slot] = t->epoch;  // taken again after a creation or join
         changed = true;
       }
       // Intersect the gate set with this sighting's held set.
@@ -363,7 +514,7 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   p.node = resolve(p.addr, p.kind, p.pc);
   if (p.node) {
     p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(p.mode) * 2 + p.no_edge);
-    p.known = p.no_edge || t->ctx.contains(p.chain);
+    p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
   }
   t->busy--;
 }
@@ -402,7 +553,7 @@ void commit_full(const Prep &p) {
   if (!p.known && n) {
     t->busy++;
     slow_path(t, n);
-    t->ctx.insert(p.chain);
+    t->ctx.insert(ctx_key(t, p.chain));
     t->busy--;
   }
 }

@@ -27,6 +27,7 @@ struct Options {
   unsigned search_budget = 1u << 16;
   unsigned stack_depth = 32;
   bool stack_dedup = true;     // reuse a stack for new orders at the same call sites
+  bool ordered_by_join = true; // classify cycles ordered by thread creation/join apart
   int verbosity = 0;
 };
 extern Options g_opt;
@@ -105,6 +106,12 @@ struct ThreadState {
   std::atomic<const Stack *> wait_stack;
   u32 ncreate;
   uptr create_pcs[kMaxCreateFrames];
+  // Happens-before from thread creation and join: the epoch counts this
+  // thread's pthread_create and pthread_join calls. The edge cache key is
+  // salted with it, so the first sighting of an order in a new epoch takes
+  // the slow path once and extends the edge's epoch range.
+  u32 epoch;
+  u64 epoch_salt;
   ThreadState *next_all;
   ThreadState *next_free;
   // Stacks already captured by this thread, by a hash of their innermost
@@ -230,6 +237,7 @@ void cond_reacquire(const CondSaved &s, uptr pc);
 
 // Threads and fork.
 void *thread_trampoline_arg(void *(*fn)(void *), void *arg);  // arena record
+void on_join(pthread_t thread);  // after a successful pthread_join
 void *thread_trampoline(void *rec);
 void on_thread_exit();
 void fork_prepare();

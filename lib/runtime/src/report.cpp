@@ -426,6 +426,8 @@ static ElfSyms *load_elf(const char *path) {
 }
 
 static const char *demangle(const char *name) {
+  // Only mangled names: "a" alone would demangle as the type "signed char".
+  if (strncmp(name, "_Z", 2) != 0) return name;
   int status = 0;
   char *d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
   if (status != 0 || !d) return name;
@@ -548,6 +550,13 @@ static bool is_system_file(const char *f) {
          strstr(f, "/bits/") || strstr(f, "/c++/") || strstr(f, "nptl/");
 }
 
+// System libraries are never the program's own code, even when their
+// debug information names a source file.
+static bool is_system_module(const char *m) {
+  return m && (strncmp(m, "/lib/", 5) == 0 || strncmp(m, "/lib64/", 7) == 0 ||
+               strncmp(m, "/usr/lib/", 9) == 0);
+}
+
 // Collected context of one finding, gathered under the graph lock.
 struct EdgeSnap {
   u32 from, to;
@@ -612,8 +621,8 @@ struct Renderer {
   // First frame in user code: the location of the finding.
   void user_frame(const uptr *pcs, u32 np, const char **func, const char **file, u32 *line) {
     bool done = false;
-    frames(pcs, np, [&](u32, PcInfo *, SymFrame *s) {
-      if (done || !s || is_system_file(s->file)) return;
+    frames(pcs, np, [&](u32, PcInfo *p, SymFrame *s) {
+      if (done || !s || is_system_file(s->file) || is_system_module(p->module)) return;
       *func = s->func;
       *file = s->file;
       *line = s->line;
@@ -666,6 +675,7 @@ static const char *kind_id(u8 k) {
   case kFindGated: return "fearless-rt-lock-order-gated";
   case kFindThreadExit: return "fearless-rt-thread-exit-holding-lock";
   case kFindDeadlock: return "fearless-rt-deadlock";
+  case kFindOrdered: return "fearless-rt-lock-order-ordered";
   default: return "fearless-rt-unknown";
   }
 }
@@ -676,6 +686,7 @@ static const char *kind_short(u8 k) {
   case kFindGated: return "lock-order-cycle-gated";
   case kFindThreadExit: return "thread-exit-holding-lock";
   case kFindDeadlock: return "deadlock";
+  case kFindOrdered: return "lock-order-cycle-ordered";
   default: return "unknown";
   }
 }
@@ -740,6 +751,8 @@ static void render_cycle(Renderer &r) {
   if (f->kind == kFindInversion) t.put(" (potential deadlock)");
   else if (f->kind == kFindSingleThread) t.put(" (every edge taken by one thread; not a deadlock between threads)");
   else if (f->kind == kFindGated) t.put(" (every edge taken under a common gate lock; not a deadlock)");
+  else if (f->kind == kFindOrdered)
+    t.put(" (the edges' threads are ordered by thread creation and join; not a deadlock in this program)");
   t.printf(" (pid=%d)\n", int(getpid()));
   t.put("  Cycle in lock order graph: ");
   for (u32 k = 0; k < r.n; ++k) {
@@ -985,6 +998,8 @@ void emit_finding(Finding *f) {
 }
 
 // --------------------------------------------------------------- JSON file
+// Frames of each edge's stack kept in the graph section.
+static constexpr u32 kGraphSiteFrames = 6;
 static void json_graph(Buf &j) {
   Graph &g = *g_graph;
   // Snapshot sizes; nodes and edges are append-only.
@@ -1030,15 +1045,27 @@ static void json_graph(Buf &j) {
     Edge &ed = g.edge(e);
     if (e > 1) j.put(",");
     PcInfo *fs = pc_info(ed.from_pc);
-    PcInfo *ts = ed.stack && ed.stack->n ? nullptr : nullptr;
-    (void)ts;
+    // Where `to` was taken: the innermost frames outside the recorder
+    // (unsymbolized; `fearless report` looks for the program's own code).
+    PcInfo *ts[kGraphSiteFrames];
+    u32 nts = 0;
+    for (u32 k = 0; ed.stack && k < ed.stack->n && nts < kGraphSiteFrames; ++k) {
+      PcInfo *p = pc_info(ed.stack->pc[k]);
+      if (p && !p->own) ts[nts++] = p;
+    }
     j.printf("{\"from\":%u,\"to\":%u,\"threads\":[", ed.from, ed.to);
     for (u32 i = 0; i < ed.nthreads; ++i) j.printf("%s%u", i ? "," : "", ed.threads[i]);
     j.printf("],\"modes\":%u,\"context\":", ed.modes);
     j.json_str(ed.context);
     j.put(",\"from_site\":{\"module\":");
     j.json_str(fs ? fs->module : nullptr);
-    j.printf(",\"offset\":\"0x%lx\"}}", static_cast<unsigned long>(fs ? fs->off : 0));
+    j.printf(",\"offset\":\"0x%lx\"},\"to_sites\":[", static_cast<unsigned long>(fs ? fs->off : 0));
+    for (u32 k = 0; k < nts; ++k) {
+      j.put(k ? ",{\"module\":" : "{\"module\":");
+      j.json_str(ts[k]->module);
+      j.printf(",\"offset\":\"0x%lx\"}", static_cast<unsigned long>(ts[k]->off));
+    }
+    j.put("]}");
   }
   j.put("]}");
 }

@@ -15,6 +15,7 @@ enum FindKind : u8 {
   kFindGated = 3,         // warning: every edge under a common gate lock
   kFindThreadExit = 4,    // warning: a thread exited holding locks
   kFindDeadlock = 5,      // error: watchdog saw threads blocked in a cycle
+  kFindOrdered = 6,       // warning: edges ordered by thread creation/join
 };
 
 constexpr u32 kMaxCycle = 64;

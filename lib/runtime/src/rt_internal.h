@@ -163,6 +163,9 @@ struct Edge {
   u32 from, to;
   u32 next_out, next_in;
   u32 threads[kEdgeThreads];  // recorder thread ids that took this order
+  // Per listed thread: the first and last of its epochs (see ThreadState::
+  // epoch) in which it took this order; what happens-before is judged on.
+  u32 ep_first[kEdgeThreads], ep_last[kEdgeThreads];
   u32 gates[kEdgeGates];      // node ids held across every sighting
   u16 nthreads;
   u8 more_threads;            // threads[] overflowed

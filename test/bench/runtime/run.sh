@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs the runtime benchmark plain, under the recorder (LD_PRELOAD) and
-# built with ThreadSanitizer, and prints each mode's median time and its
-# overhead ratio against plain. Builds nothing: point it at a build tree.
+# built with ThreadSanitizer, and prints each mode's median time over the
+# repetitions, the spread of the recorder's times, and the overhead ratios
+# of the medians against plain. Builds nothing: point it at a build tree.
 #   test/bench/runtime/run.sh <build-dir> [repeats=5] [modes...]
+# Each repetition runs plain, recorder and TSan back to back, so a slow
+# phase of a shared machine weighs on all three alike.
 set -euo pipefail
 build=${1:?usage: run.sh <build-dir> [repeats] [modes...]}
 repeats=${2:-5}
@@ -17,20 +20,25 @@ rt=$(find "$build" -name libfearless_rt.so -print -quit)
 [ -n "$bench" ] && [ -n "$rt" ] || { echo "rt_bench or libfearless_rt.so not found under $build" >&2; exit 2; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+spread() { sort -g | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%.0f%%", (a[NR]-a[1]) / m * 100}'; }
 # Each run is bounded so a regression cannot hang the script.
 one() { timeout 600 "$@" | awk '{print $2}'; }
 
-printf "%-10s %10s %10s %10s %9s %9s\n" mode plain recorder tsan rec/plain tsan/plain
+echo "repeats: $repeats (median of each; spread = (max-min)/median of the recorder's times)"
+printf "%-10s %10s %10s %10s %7s %9s %10s\n" mode plain recorder tsan spread rec/plain tsan/plain
 for m in "${modes[@]}"; do
-  p=$(for i in $(seq "$repeats"); do one "$bench" "$m"; done | median)
-  r=$(for i in $(seq "$repeats"); do
-        one env LD_PRELOAD="$rt" FEARLESS_OPTIONS="exitcode=0" "$bench" "$m"; done | median)
-  if [ -n "$tsan" ]; then
-    t=$(for i in $(seq "$repeats"); do one env TSAN_OPTIONS=report_bugs=0 "$tsan" "$m"; done | median)
-  else
-    t=nan
-  fi
-  awk -v m="$m" -v p="$p" -v r="$r" -v t="$t" 'BEGIN {
-    printf "%-10s %10.4f %10.4f %10s %9.2f %9s\n", m, p, r, t, r / p,
+  P=() R=() T=()
+  for i in $(seq "$repeats"); do
+    P+=("$(one "$bench" "$m")")
+    R+=("$(one env LD_PRELOAD="$rt" FEARLESS_OPTIONS="exitcode=0" "$bench" "$m")")
+    if [ -n "$tsan" ]; then T+=("$(one env TSAN_OPTIONS=report_bugs=0 "$tsan" "$m")"); fi
+  done
+  p=$(printf '%s\n' "${P[@]}" | median)
+  r=$(printf '%s\n' "${R[@]}" | median)
+  s=$(printf '%s\n' "${R[@]}" | spread)
+  t=nan
+  [ ${#T[@]} -gt 0 ] && t=$(printf '%s\n' "${T[@]}" | median)
+  awk -v m="$m" -v p="$p" -v r="$r" -v t="$t" -v s="$s" 'BEGIN {
+    printf "%-10s %10.4f %10.4f %10s %7s %9.2f %10s\n", m, p, r, t, s, r / p,
            (t == "nan" ? "n/a" : sprintf("%.2f", t / p)) }'
 done

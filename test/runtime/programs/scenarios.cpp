@@ -172,6 +172,37 @@ struct SpinLock {
 };
 fearless::Annotated<SpinLock> spin_x{"spin_x"}, spin_y{"spin_y"};
 
+// ------------------------------------------------- creation/join ordering
+// A thread takes mu_a then mu_b and is joined; only then does the main
+// thread take mu_b then mu_a. The join orders the two: no deadlock.
+static void join_ordered() {
+  run(ab);
+  std::lock_guard<std::mutex> b(mu_b);
+  std::lock_guard<std::mutex> a(mu_a);  // @join_ordered_inner
+}
+
+// The main thread takes mu_a then mu_b before it starts a thread that takes
+// mu_b then mu_a (ordered), and again while that thread exists (not
+// ordered: it could deadlock with it). A flag keeps this run from hanging;
+// the recorder does not count such flags as ordering.
+static std::atomic<bool> parent_done{false};
+static void parent_concurrent() {
+  {
+    std::lock_guard<std::mutex> a(mu_a);
+    std::lock_guard<std::mutex> b(mu_b);
+  }
+  std::thread t([] {
+    while (!parent_done.load()) std::this_thread::yield();
+    ba();
+  });
+  {
+    std::lock_guard<std::mutex> a(mu_a);
+    std::lock_guard<std::mutex> b(mu_b);  // @parent_concurrent_inner
+  }
+  parent_done = true;
+  t.join();
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return 2;
   std::string s = argv[1];
@@ -206,6 +237,10 @@ int main(int argc, char **argv) {
     std::thread t1(scoped_ab), t2(scoped_ba);
     t1.join();
     t2.join();
+  } else if (s == "join_ordered") {
+    join_ordered();
+  } else if (s == "parent_concurrent") {
+    parent_concurrent();
   } else if (s == "trylock_backoff") {
     run(ab);
     run(backoff_ba);
