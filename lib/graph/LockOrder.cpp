@@ -249,6 +249,9 @@ struct Witness {
   std::string Holder;
   LockRef From, To;
   Location HeldAt;
+  /// The function that acquired From at HeldAt, and how it spells it
+  /// (a witness renamed into a caller keeps the callee's words).
+  std::string HeldIn, HeldSpelled;
   SiteFact Site;
   std::vector<Hop> Chain;
   std::set<std::string> Others; ///< nodes also held: gate candidates
@@ -422,6 +425,8 @@ private:
           W.From = H.Lock;
           W.To = L;
           W.HeldAt = H.Acquired;
+          W.HeldIn = F.Name;
+          W.HeldSpelled = H.Lock.Spelled;
           W.Site = A.Site;
           W.Chain = Chain;
           W.Others = othersOf(A.Held, H.Lock);
@@ -452,6 +457,8 @@ private:
           W.From = H.Lock;
           W.To = *R;
           W.HeldAt = H.Acquired;
+          W.HeldIn = F.Name;
+          W.HeldSpelled = H.Lock.Spelled;
           W.Site = C.Site;
           W.Chain = Chain;
           W.Others = othersOf(C.Held, H.Lock);
@@ -551,13 +558,13 @@ void explainEdge(const Edge &E, const std::string &Prefix,
                                      ToName + "'"});
     return;
   }
-  Notes.push_back({W.HeldAt, Prefix + "'" + W.From.Spelled +
-                                 "' acquired here in " + W.Holder});
+  Notes.push_back({W.HeldAt, Prefix + "'" + W.HeldSpelled +
+                                 "' acquired here in " + W.HeldIn});
   for (size_t I = 0; I < W.Chain.size(); ++I) {
     const Hop &H = W.Chain[I];
     std::string Msg = H.Function + " " + H.Message;
     if (I + 1 == W.Chain.size())
-      Msg += " while '" + W.From.Spelled + "' is held";
+      Msg += " while '" + W.HeldSpelled + "' is held";
     Notes.push_back({H.Loc, Prefix + Msg});
   }
 }
@@ -712,7 +719,7 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
         continue;
       std::string Thread = "thread " + std::to_string(I + 1);
       std::string Next = "thread " + std::to_string((I + 1) % K + 1);
-      F.Trace.push_back({Thread, W.Holder, "holds '" + Names[I] + "'",
+      F.Trace.push_back({Thread, W.HeldIn, "holds '" + Names[I] + "'",
                          W.HeldAt});
       const Hop &Last = W.Chain.back();
       F.Trace.push_back({Thread, Last.Function,
@@ -749,12 +756,12 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
     F.Snippet = W.Site.Text;
     F.Scope = W.Holder;
     explainEdge(E, "", NameAt(V), NameAt(V), F.Related);
-    F.Trace.push_back({"thread 1", W.Holder, "holds '" + W.From.Spelled + "'",
+    F.Trace.push_back({"thread 1", W.HeldIn, "holds '" + W.From.Spelled + "'",
                        W.HeldAt});
     F.Trace.push_back({"thread 1", W.Chain.back().Function,
                        "waits for '" + W.To.Spelled + "', held by thread 2",
                        W.Chain.back().Loc});
-    F.Trace.push_back({"thread 2", W.Holder,
+    F.Trace.push_back({"thread 2", W.HeldIn,
                        "holds '" + W.To.Spelled + "' (the objects swapped)",
                        W.HeldAt});
     F.Trace.push_back({"thread 2", W.Chain.back().Function,

@@ -55,7 +55,7 @@ ref_end=$(date +%s.%N)
 
 fl_start=$(date +%s.%N)
 set +e
-"$fearless" analyze -q -j 1 -p "$tree/build" --format json -o "$work/report.json"
+"$fearless" analyze -q -j 1 --no-cache -p "$tree/build" --format json -o "$work/report.json"
 rc=$?
 set -e
 fl_end=$(date +%s.%N)
