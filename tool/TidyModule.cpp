@@ -57,6 +57,10 @@ public:
     public:
       explicit Handler(TidyAdapter &A) : A(A) {}
       void report(llvm::StringRef, CheckReport R) override {
+        // `<check-id>.Severity` in .clang-tidy, as in the CLI.
+        Severity Configured;
+        if (parseSeverity(A.Options.get("Severity", "").str(), Configured))
+          R.Sev = Configured;
         {
           // A warning must be emitted before its notes.
           auto D = A.diag(R.Loc, "%0", R.Sev == Severity::Error

@@ -14,6 +14,7 @@
 #include "analysis/Check.h"
 #include "analysis/Driver.h"
 #include "core/Baseline.h"
+#include "core/Config.h"
 #include "core/Sarif.h"
 #include "core/Writers.h"
 
@@ -70,6 +71,9 @@ fearless analyze [-p BUILD_DIR] [PATH...] [options] [-- COMPILER ARGS...]
   --report-unused-suppressions
                       report NOLINT comments for fearless checks that
                       silence nothing (check fearless-unused-suppression)
+  --config-file FILE  read CheckOptions (and <check>.Severity) from FILE
+                      (default: the nearest .clang-tidy above the source
+                      root; 'none' reads no file)
   --lock-graph FILE   write the whole-program lock-order graph (DOT)
   --cache-dir DIR     reuse per-unit results stored in DIR while the unit's
                       files, flags and checks are unchanged (default:
@@ -112,6 +116,9 @@ struct AnalyzeCommand {
   bool Merge = false;
   std::string LockGraph;
   bool Stats = false;
+  /// .clang-tidy file with CheckOptions; empty: the nearest one above the
+  /// source root. "none": no configuration file.
+  std::string ConfigFile;
   std::string Format = "text";
   std::string Output;
   bool Quiet = false;
@@ -214,6 +221,11 @@ std::optional<std::string> parseAnalyze(int Argc, char **Argv,
       if (!V || V->empty())
         return "--cache-dir needs a directory";
       Cmd.Analysis.CacheDir = *V;
+    } else if (Is("--config-file")) {
+      auto V = Value("--config-file");
+      if (!V || V->empty())
+        return "--config-file needs a file (or 'none')";
+      Cmd.ConfigFile = *V;
     } else if (A == "--no-cache") {
       Cmd.Analysis.NoCache = true;
     } else if (Is("--facts-dir")) {
@@ -314,6 +326,40 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
       return ExitTrouble;
     }
     Cmd.Analysis.Against = &Accepted;
+  }
+
+  fearless::TidyConfig Config;
+  std::string ConfigPath = Cmd.ConfigFile;
+  if (ConfigPath.empty())
+    ConfigPath = fearless::findTidyConfig(
+        Cmd.Analysis.SourceRoot.empty()
+            ? fearless::defaultSourceRoot(Cmd.Analysis)
+            : Cmd.Analysis.SourceRoot);
+  if (!ConfigPath.empty() && ConfigPath != "none") {
+    auto Buf = llvm::MemoryBuffer::getFile(ConfigPath);
+    std::string Error;
+    if (!Buf) {
+      llvm::errs() << "fearless: error: cannot read configuration '"
+                   << ConfigPath << "': " << Buf.getError().message() << '\n';
+      return ExitTrouble;
+    }
+    if (!fearless::parseTidyConfig((*Buf)->getBuffer(), Config, Error)) {
+      llvm::errs() << "fearless: error: configuration '" << ConfigPath
+                   << "': " << Error << '\n';
+      return ExitTrouble;
+    }
+    for (const auto &[Key, Value] : Config.Options) {
+      fearless::Severity Ignored;
+      if (llvm::StringRef(Key).ends_with(".Severity") &&
+          llvm::StringRef(Key).starts_with("fearless-") &&
+          !fearless::parseSeverity(Value, Ignored)) {
+        llvm::errs() << "fearless: error: configuration '" << ConfigPath
+                     << "': " << Key << " takes note, warning or error, not '"
+                     << Value << "'\n";
+        return ExitTrouble;
+      }
+    }
+    Cmd.Analysis.Config = &Config.Options;
   }
 
   // Open the output first: an unwritable report must not cost a whole

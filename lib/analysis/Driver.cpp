@@ -128,9 +128,33 @@ private:
   llvm::DenseMap<FileID, SuppressionIndex> Suppressions;
 };
 
+/// One check's view of the options: "<check-id>.<Key>" from the
+/// configuration file, else the command line's options.
+class ScopedOptions : public CheckOptions {
+public:
+  ScopedOptions(const std::map<std::string, std::string> *Config,
+                llvm::StringRef CheckId, const CheckOptions &Fallback)
+      : Config(Config), Prefix(CheckId.str() + "."), Fallback(Fallback) {}
+  std::string get(llvm::StringRef Key, llvm::StringRef Default) const override {
+    if (Config) {
+      auto It = Config->find(Prefix + Key.str());
+      if (It != Config->end())
+        return It->second;
+    }
+    return Fallback.get(Key, Default);
+  }
+
+private:
+  const std::map<std::string, std::string> *Config;
+  std::string Prefix;
+  const CheckOptions &Fallback;
+};
+
 /// What one unit produces; Directives is only filled when unused
 /// suppressions are reported.
 struct UnitOutput {
+  /// Input: options from the configuration file, if any.
+  const std::map<std::string, std::string> *Config = nullptr;
   std::vector<Finding> Findings;
   bool WantDirectives = false;
   DirectiveMap Directives;
@@ -162,6 +186,7 @@ public:
                  const CheckOptions &Options, UnitOutput &Out)
       : Checks(Checks), Options(Options), Out(Out) {}
 
+
   void HandleTranslationUnit(ASTContext &Ctx) override {
     // A unit with errors has a partial AST; findings on it would be noise,
     // and the unit is reported as not analysed instead.
@@ -169,7 +194,8 @@ public:
       return;
     CollectingHandler H(Ctx.getSourceManager(), Out.Findings);
     for (const CheckInfo *Info : Checks) {
-      std::unique_ptr<Check> C = Info->Create(Options);
+      ScopedOptions Scoped(Out.Config, Info->Id, Options);
+      std::unique_ptr<Check> C = Info->Create(Scoped);
       if (WholeProgramCheck *WP = C->asWholeProgram()) {
         std::string Section = WP->factsSection().str();
         if (!Out.Sections.get(Section))
@@ -418,8 +444,9 @@ std::string configurationKey(const AnalyzeOptions &Opts,
   std::string K = toolBuildId();
   for (const CheckInfo *Info : Checks) {
     K += "\n" + std::string(Info->Id);
+    ScopedOptions Scoped(Opts.Config, Info->Id, Options);
     for (const CheckOptionInfo &O : Info->Options)
-      K += ";" + std::string(O.Key) + "=" + Options.get(O.Key, O.Default);
+      K += ";" + std::string(O.Key) + "=" + Scoped.get(O.Key, O.Default);
   }
   K += "\nresource-dir=" + Opts.ResourceDir;
   return K;
@@ -447,7 +474,8 @@ void mergeWholeProgram(const std::vector<const CheckInfo *> &Checks,
   MergeOutputs Extra;
   Extra.LockGraphDot = Opts.LockGraphDot;
   for (const CheckInfo *Info : Checks) {
-    std::unique_ptr<Check> C = Info->Create(Options);
+    ScopedOptions Scoped(Opts.Config, Info->Id, Options);
+    std::unique_ptr<Check> C = Info->Create(Scoped);
     WholeProgramCheck *WP = C->asWholeProgram();
     if (!WP)
       continue;
@@ -618,6 +646,7 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
           }
         }
         UnitOutput Found;
+        Found.Config = Opts.Config;
         Found.WantDirectives = Opts.ReportUnusedSuppressions;
         QuietDiagnostics Diags;
         // A physical file system of our own: the default one shares the
@@ -697,6 +726,14 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
   if (Opts.ReportUnusedSuppressions)
     for (Finding &F : unusedSuppressions(Directives, Checks))
       R.Findings.push_back(std::move(F));
+  // Severities from the configuration apply to cached findings too.
+  if (Opts.Config)
+    for (Finding &F : R.Findings) {
+      auto It = Opts.Config->find(F.CheckId + ".Severity");
+      Severity Sev;
+      if (It != Opts.Config->end() && parseSeverity(It->second, Sev))
+        F.Sev = Sev;
+    }
   sortAndUnique(R.Findings);
   sortAndUnique(R.Suppressed);
   assignFingerprints(R.Findings, SourceRoot);

@@ -23,6 +23,7 @@
 #include "core/Writers.h"
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct AnalyzeOptions {
   std::string ResourceDir;
   /// Options for the checks; null means every check's defaults.
   const CheckOptions *Options = nullptr;
+  /// Check options by full key ("fearless-lock-leak.Severity"), as read
+  /// from a .clang-tidy file (core/Config.h); they take precedence over
+  /// Options. `<check-id>.Severity` sets the severity of a check's
+  /// findings. Null: none.
+  const std::map<std::string, std::string> *Config = nullptr;
   /// Called when a unit starts being analysed: (index, total, file).
   std::function<void(unsigned, unsigned, const std::string &)> Progress;
 

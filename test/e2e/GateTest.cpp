@@ -291,6 +291,52 @@ TEST(FailOn, ThresholdDecidesTheExitStatus) {
                      "(see 'fearless --help')\n");
 }
 
+TEST(Config, SeveritiesAndOptionsFromTheClangTidyFile) {
+  std::string Dir = newRepo(Original);
+  std::vector<std::string> Args = {"analyze", "--fail-on", "error", "a.cpp",
+                                   "--", "-std=c++20"};
+  // The nearest .clang-tidy above the source root makes the check's
+  // findings errors (mapping form).
+  writeFile(Dir + "/.clang-tidy",
+            "Checks: '-*,fearless-*'\nCheckOptions:\n"
+            "  fearless-thread-not-joined.Severity: error\n");
+  Result E = fearless(Dir, Args);
+  EXPECT_EQ(E.ExitCode, 1) << E.Err;
+  EXPECT_EQ(E.Out.find(": warning: "), std::string::npos) << E.Out;
+  EXPECT_NE(E.Out.find("a.cpp:4:15: error: std::thread 't'"), std::string::npos)
+      << E.Out;
+  // The list form, and a check option from the file.
+  writeFile(Dir + "/.clang-tidy",
+            "CheckOptions:\n  - key: fearless-thread-not-joined.Severity\n"
+            "    value: note\n");
+  Result N = fearless(Dir, {"analyze", "--fail-on", "warning", "a.cpp", "--",
+                            "-std=c++20"});
+  EXPECT_EQ(N.ExitCode, 0) << N.Err;
+  EXPECT_NE(N.Out.find("a.cpp:4:15: note: std::thread 't'"), std::string::npos)
+      << N.Out;
+  // --config-file none ignores it.
+  Args.insert(Args.begin() + 1, {"--config-file", "none"});
+  EXPECT_EQ(fearless(Dir, Args).ExitCode, 0);
+  // Bad files are one line and exit 2.
+  writeFile(Dir + "/.clang-tidy",
+            "CheckOptions:\n  fearless-thread-not-joined.Severity: fatal\n");
+  Result Bad = fearless(Dir, {"analyze", "a.cpp", "--"});
+  EXPECT_EQ(Bad.ExitCode, 2);
+  EXPECT_EQ(Bad.Err, "fearless: error: configuration '" + Dir +
+                         "/.clang-tidy': fearless-thread-not-joined.Severity "
+                         "takes note, warning or error, not 'fatal'\n");
+  writeFile(Dir + "/.clang-tidy", "CheckOptions: [\n");
+  Result Broken = fearless(Dir, {"analyze", "a.cpp", "--"});
+  EXPECT_EQ(Broken.ExitCode, 2);
+  EXPECT_EQ(Broken.Err.rfind("fearless: error: configuration '", 0), 0u);
+  EXPECT_EQ(std::count(Broken.Err.begin(), Broken.Err.end(), '\n'), 1);
+  Result Missing =
+      fearless(Dir, {"analyze", "--config-file", Dir + "/nope", "a.cpp", "--"});
+  EXPECT_EQ(Missing.ExitCode, 2);
+  EXPECT_EQ(Missing.Err, "fearless: error: cannot read configuration '" + Dir +
+                             "/nope': No such file or directory\n");
+}
+
 TEST(UnusedSuppressions, OnlyFearlessDirectivesThatSilenceNothing) {
   std::string Dir = newRepo(
       Header +

@@ -55,11 +55,18 @@ set -e
 validate "$work/out.sarif"
 grep -q '"results": \[\]' "$work/out.sarif" || fail "clean SARIF has results"
 
-# A change that adds one new finding.
+# A change that adds one new finding: a lock-order inversion between an
+# account's mutex and a new journal mutex.
 cat >> "$work/proj/src/ledger.cpp" <<'CPP'
 
-void audit_async(Account &a) {
-  std::thread auditor([&a] { std::scoped_lock l(a.mu); });
+std::mutex journal_mu;
+void journal_transfer(Account &a) {
+  std::lock_guard<std::mutex> j(journal_mu);
+  std::lock_guard<std::mutex> l(a.mu);
+}
+void audit(Account &a) {
+  std::lock_guard<std::mutex> l(a.mu);
+  std::lock_guard<std::mutex> j(journal_mu);
 }
 CPP
 g commit -q -am "audit"
@@ -69,7 +76,7 @@ rc=$?
 set -e
 [ "$rc" = 1 ] || fail "run with the new finding exited $rc: $(cat "$work/new.txt")"
 [ "$(grep -c ': warning: ' "$work/new.txt")" = 1 ] || fail "expected exactly one finding: $(cat "$work/new.txt")"
-grep -q "src/ledger.cpp:26:15: warning: std::thread 'auditor' is never joined or detached" "$work/new.txt" \
+grep -q "src/ledger.cpp:32:31: warning: lock order inversion between 'Account::mu' and 'journal_mu'" "$work/new.txt" \
   || fail "not the new finding: $(cat "$work/new.txt")"
 validate "$work/out.sarif"
 [ "$(grep -c '"ruleId"' "$work/out.sarif")" = 1 ] || fail "SARIF should carry exactly one result"
