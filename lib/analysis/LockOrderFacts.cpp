@@ -2,6 +2,7 @@
 
 #include "analysis/ClangReport.h"
 #include "analysis/Lockset.h"
+#include "analysis/ThreadModel.h"
 #include "analysis/Traversal.h"
 
 #include "clang/AST/ASTContext.h"
@@ -177,8 +178,50 @@ public:
     facts(Fn).Acquires.push_back(std::move(A));
   }
 
+  /// The function a thread-start callable designates, if any.
+  static const FunctionDecl *entryOf(const Expr *Callable) {
+    if (!Callable)
+      return nullptr;
+    const Expr *E = stripWrappers(Callable)->IgnoreParenImpCasts();
+    if (const auto *U = llvm::dyn_cast<UnaryOperator>(E);
+        U && U->getOpcode() == UO_AddrOf)
+      E = U->getSubExpr()->IgnoreParenImpCasts();
+    if (const auto *L = llvm::dyn_cast<LambdaExpr>(E))
+      return L->getCallOperator();
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      return llvm::dyn_cast<FunctionDecl>(DRE->getDecl());
+    return nullptr;
+  }
+
+  void spawn(const FunctionDecl *Fn, const Expr *E) {
+    const Expr *Callable = nullptr;
+    if (const auto *CC = llvm::dyn_cast<CXXConstructExpr>(E)) {
+      if (isThreadObject(CC->getType()) && CC->getNumArgs() > 0)
+        Callable = CC->getArg(0);
+    } else if (const auto *CE = llvm::dyn_cast<CallExpr>(E)) {
+      const FunctionDecl *FD = CE->getDirectCallee();
+      if (isStdFunction(FD, "async") && CE->getNumArgs() > 0) {
+        const Expr *First = CE->getArg(0)->IgnoreParenImpCasts();
+        bool Policy = isStdRecord(First->getType(), "launch") ||
+                      First->getType()->isEnumeralType();
+        Callable = Policy ? (CE->getNumArgs() > 1 ? CE->getArg(1) : nullptr)
+                          : First;
+      } else if (isCFunction(FD, "pthread_create") && CE->getNumArgs() > 2) {
+        Callable = CE->getArg(2);
+      }
+    }
+    const FunctionDecl *Entry = entryOf(Callable);
+    if (!Entry)
+      return;
+    std::string Usr = usrOf(Entry);
+    if (!Usr.empty())
+      facts(Fn).Spawns.push_back(
+          {Usr, functionName(Entry), site(E->getExprLoc())});
+  }
+
   void call(const FunctionDecl *Fn, const Expr *E,
             const Lockset &Before) override {
+    spawn(Fn, E);
     const FunctionDecl *Callee = nullptr;
     if (const auto *CE = llvm::dyn_cast<CallExpr>(E))
       Callee = CE->getDirectCallee();
@@ -312,7 +355,8 @@ LockOrderFacts extractLockOrderFacts(ASTContext &Ctx) {
   });
   for (const FunctionDecl *FD : H.Order) {
     FunctionFacts F = std::move(H.Functions[FD]);
-    if (F.Usr.empty() || (F.Acquires.empty() && F.Calls.empty()))
+    if (F.Usr.empty() ||
+        (F.Acquires.empty() && F.Calls.empty() && F.Spawns.empty()))
       continue;
     for (const auto &P : Ordered[FD])
       F.Ordered.push_back(P);

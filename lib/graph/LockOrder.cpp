@@ -138,6 +138,11 @@ json::Value lockOrderToJson(const LockOrderFacts &F) {
         O["lambda"] = true;
       Calls.push_back(std::move(O));
     }
+    json::Array Spawns;
+    for (const SpawnFact &Sp : Fn.Spawns)
+      Spawns.push_back(json::Object{{"entry", Sp.Entry},
+                                    {"name", Sp.EntryName},
+                                    {"site", siteToJson(Sp.Site)}});
     json::Array Ordered;
     for (const auto &[A, B] : Fn.Ordered)
       Ordered.push_back(json::Array{A, B});
@@ -145,6 +150,7 @@ json::Value lockOrderToJson(const LockOrderFacts &F) {
                                {"name", Fn.Name},
                                {"acquires", std::move(Acqs)},
                                {"calls", std::move(Calls)},
+                               {"spawns", std::move(Spawns)},
                                {"ordered", std::move(Ordered)}});
   }
   json::Array Decl;
@@ -203,6 +209,14 @@ bool lockOrderFromJson(const json::Value &V, LockOrderFacts &Out) {
           C.Lambda = CO->getBoolean("lambda").value_or(false);
           Fn.Calls.push_back(std::move(C));
         }
+      if (const json::Array *Ss = arr(O, "spawns"))
+        for (const json::Value &SV : *Ss) {
+          const json::Object *SO = SV.getAsObject();
+          if (!SO)
+            continue;
+          Fn.Spawns.push_back({str(SO, "entry"), str(SO, "name"),
+                               siteFromJson(SO->getObject("site"))});
+        }
       if (const json::Array *Os = arr(O, "ordered"))
         for (const json::Value &P : *Os)
           if (const json::Array *PA = P.getAsArray(); PA && PA->size() == 2)
@@ -247,6 +261,7 @@ struct Acquired {
 /// "To acquired while From held", seen in function Holder.
 struct Witness {
   std::string Holder;
+  std::string HolderUsr;
   LockRef From, To;
   Location HeldAt;
   /// The function that acquired From at HeldAt, and how it spells it
@@ -422,6 +437,7 @@ private:
         for (const HeldFact &H : A.Held) {
           Witness W;
           W.Holder = F.Name;
+          W.HolderUsr = F.Usr;
           W.From = H.Lock;
           W.To = L;
           W.HeldAt = H.Acquired;
@@ -454,6 +470,7 @@ private:
         for (const HeldFact &H : C.Held) {
           Witness W;
           W.Holder = F.Name;
+          W.HolderUsr = F.Usr;
           W.From = H.Lock;
           W.To = *R;
           W.HeldAt = H.Acquired;
@@ -472,6 +489,7 @@ private:
           continue;
         Witness W = Inner;
         W.Holder = F.Name;
+        W.HolderUsr = F.Usr;
         W.From = *From;
         W.To = *To;
         W.Site = C.Site;
@@ -569,12 +587,71 @@ void explainEdge(const Edge &E, const std::string &Prefix,
   }
 }
 
+/// Which threads can run each function: the entry points of the threads
+/// the program starts, with what each reaches through calls.
+class ThreadEntries {
+public:
+  explicit ThreadEntries(llvm::ArrayRef<LockOrderFacts> Units) {
+    std::map<std::string, const FunctionFacts *> Fns;
+    for (const LockOrderFacts &U : Units)
+      for (const FunctionFacts &F : U.Functions)
+        Fns.try_emplace(F.Usr, &F);
+    std::vector<std::pair<std::string, RelatedLocation>> Entries;
+    for (const auto &[Usr, F] : Fns)
+      for (const SpawnFact &Sp : F->Spawns)
+        Entries.push_back(
+            {Sp.Entry, {Sp.Site.Loc, "the thread started here, running " +
+                                         Sp.EntryName}});
+    for (const auto &[Entry, Note] : Entries) {
+      // Breadth-first over the calls, each function once per entry.
+      std::set<std::string> Seen{Entry};
+      std::vector<std::string> Work{Entry};
+      while (!Work.empty()) {
+        std::string U = Work.back();
+        Work.pop_back();
+        Reach[U].push_back(Note);
+        auto It = Fns.find(U);
+        if (It == Fns.end())
+          continue;
+        for (const CallFact &C : It->second->Calls)
+          if (Seen.insert(C.Callee).second)
+            Work.push_back(C.Callee);
+      }
+    }
+    for (auto &[U, Notes] : Reach)
+      std::sort(Notes.begin(), Notes.end(),
+                [](const RelatedLocation &A, const RelatedLocation &B) {
+                  return std::tie(A.Loc, A.Message) <
+                         std::tie(B.Loc, B.Message);
+                });
+  }
+
+  /// Notes naming the threads that can run \p Usr (at most three; code
+  /// reached from no thread start is left unexplained).
+  void explain(const std::string &Usr, const std::string &Prefix,
+               std::vector<RelatedLocation> &Out) const {
+    auto It = Reach.find(Usr);
+    if (It == Reach.end())
+      return;
+    size_t N = 0;
+    for (const RelatedLocation &R : It->second) {
+      if (++N > 3)
+        break;
+      Out.push_back({R.Loc, Prefix + "can run on " + R.Message});
+    }
+  }
+
+private:
+  std::map<std::string, std::vector<RelatedLocation>> Reach;
+};
+
 } // namespace
 
 void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
                          const LockOrderOptions &Opts,
                          std::vector<Finding> &Out, std::string *Dot) {
   std::vector<Witness> Witnesses = Composer(Units).run();
+  ThreadEntries Threads(Units);
   for (const LockOrderFacts &U : Units)
     for (const DeclaredOrder &D : U.Declared) {
       Witness W;
@@ -711,6 +788,8 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
       std::string Prefix = "edge " + std::to_string(I + 1) + " of " +
                            std::to_string(K) + ": ";
       explainEdge(*Es[I], Prefix, Names[I], Names[(I + 1) % K], F.Related);
+      if (!Es[I]->Best.Declared)
+        Threads.explain(Es[I]->Best.HolderUsr, Prefix, F.Related);
     }
     // The interleaving that deadlocks, one thread per edge.
     for (size_t I = 0; I < K; ++I) {
@@ -756,6 +835,7 @@ void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
     F.Snippet = W.Site.Text;
     F.Scope = W.Holder;
     explainEdge(E, "", NameAt(V), NameAt(V), F.Related);
+    Threads.explain(W.HolderUsr, "", F.Related);
     F.Trace.push_back({"thread 1", W.HeldIn, "holds '" + W.From.Spelled + "'",
                        W.HeldAt});
     F.Trace.push_back({"thread 1", W.Chain.back().Function,

@@ -106,11 +106,20 @@ struct CallFact {
   bool Lambda = false;
 };
 
+/// A thread started here runs Entry (std::thread, std::jthread,
+/// std::async, pthread_create).
+struct SpawnFact {
+  std::string Entry; ///< USR of the callable
+  std::string EntryName;
+  SiteFact Site;
+};
+
 struct FunctionFacts {
   std::string Usr;
   std::string Name;
   std::vector<AcquireFact> Acquires;
   std::vector<CallFact> Calls;
+  std::vector<SpawnFact> Spawns;
   /// Bases ("p:0", "this", ...) the function compares with <, >, <=, >=:
   /// locks of those objects are taken in a chosen order.
   std::vector<std::pair<std::string, std::string>> Ordered;
