@@ -9,7 +9,8 @@
 # changed), configures it with CMake to get compile_commands.json, then
 # times, on one core each so the numbers compare:
 #   reference: clang++-19 -fsyntax-only on every unit
-#   fearless:  fearless analyze -j 1 with all checks
+#   fearless:  fearless analyze -j 1 with all checks, cold (the facts
+#              cache is emptied first), whole-program merge included
 # and prints the ratio and the findings per check. Not part of the test
 # suite; nothing here is a pass/fail assertion.
 set -euo pipefail
@@ -53,6 +54,8 @@ paste -d '\n' <(echo "$dirs") <(echo "$python_free_list") | while read -r dir &&
 done
 ref_end=$(date +%s.%N)
 
+# Cold: no facts cached from an earlier run.
+rm -rf "$tree/build/.fearless-cache"
 fl_start=$(date +%s.%N)
 set +e
 "$fearless" analyze -q -j 1 -p "$tree/build" --format json -o "$work/report.json"
