@@ -29,7 +29,8 @@ using namespace clang;
 namespace json = llvm::json;
 
 const char *const DefaultSubmitFunctions =
-    "submit;post;enqueue;detach_task;push_task;dispatch;execute;run_async";
+    "submit;post;enqueue;detach_task;push_task;dispatch;execute;run_async;"
+    "Schedule;StartThread";
 
 namespace {
 
@@ -1025,14 +1026,10 @@ private:
         Holder = MC->getImplicitObjectArgument();
         Kind = "thread";
       } else if (isSubmit(MD)) {
-        for (const Expr *A : MC->arguments())
-          if (entryOf(A).Fn) {
-            Callable = A;
-            break;
-          }
-        if (!Callable)
+        if (!submitArgs(MC->arguments(), Callable, Args))
           return false;
         Kind = "submit";
+        Pthread = true; // later arguments reach the callable by pointer
       } else {
         return false;
       }
@@ -1060,14 +1057,10 @@ private:
         Kind = "pthread";
         Pthread = true;
       } else if (FD && !FD->isInStdNamespace() && isSubmit(FD)) {
-        for (const Expr *A : C->arguments())
-          if (entryOf(A).Fn) {
-            Callable = A;
-            break;
-          }
-        if (!Callable)
+        if (!submitArgs(C->arguments(), Callable, Args))
           return false;
         Kind = "submit";
+        Pthread = true;
       } else {
         return false;
       }
@@ -1114,6 +1107,22 @@ private:
     F.Spawns.push_back(std::move(O));
     F.Any = true;
     return true;
+  }
+
+  /// The callable handed to a submit function, and the arguments after
+  /// it (`Schedule(&Work, this)` passes `this` to Work).
+  template <typename Range>
+  bool submitArgs(Range Arguments, const Expr *&Callable,
+                  llvm::SmallVectorImpl<const Expr *> &Args) {
+    for (const Expr *A : Arguments) {
+      if (Callable) {
+        Args.push_back(A);
+        continue;
+      }
+      if (entryOf(A).Fn)
+        Callable = A;
+    }
+    return Callable != nullptr;
   }
 
   bool isSubmit(const FunctionDecl *FD) {
