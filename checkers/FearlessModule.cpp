@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "BlockingUnderLockCheck.h"
+#include "DataRaceCheck.h"
 #include "DoubleLockCheck.h"
 #include "GuardedDataEscapeCheck.h"
 #include "LockAcrossSuspendCheck.h"
@@ -13,6 +14,7 @@
 #include "TemporaryGuardCheck.h"
 #include "ThreadDanglingCaptureCheck.h"
 #include "ThreadNotJoinedCheck.h"
+#include "UnguardedAccessCheck.h"
 #include "UnlockNotHeldCheck.h"
 #include "WaitWithoutPredicateCheck.h"
 
@@ -25,6 +27,7 @@ template <typename C> static CheckInfo info() {
 llvm::ArrayRef<CheckInfo> allChecks() {
   static const CheckInfo Checks[] = {
       info<BlockingUnderLockCheck>(),
+      info<DataRaceCheck>(),
       info<DoubleLockCheck>(),
       info<GuardedDataEscapeCheck>(),
       info<LockAcrossSuspendCheck>(),
@@ -33,6 +36,7 @@ llvm::ArrayRef<CheckInfo> allChecks() {
       info<TemporaryGuardCheck>(),
       info<ThreadDanglingCaptureCheck>(),
       info<ThreadNotJoinedCheck>(),
+      info<UnguardedAccessCheck>(),
       info<UnlockNotHeldCheck>(),
       info<WaitWithoutPredicateCheck>(),
   };

@@ -10,7 +10,7 @@ int main() {
   for (int i = 0; i < 10; ++i)
     threads.emplace_back([&counter] {
       for (int n = 0; n < 100000; ++n)
-        counter++;
+        counter++; // expect: fearless-data-race data race on 'counter': written by thread 'lambda in main' while another instance of thread 'lambda in main' writes it
     });
   for (std::thread &t : threads)
     t.join();

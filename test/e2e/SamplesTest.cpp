@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 using namespace fearless;
 using namespace fearless::test;
@@ -118,5 +120,53 @@ TEST_P(Sample, ClangTidyPluginReportsTheSameWithDefaultFlags) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Sample, testing::ValuesIn(inputs()), testName);
+
+// Multi-file sample projects: the whole program through its own
+// compile_commands.json; every source and header must get exactly the
+// findings its expectations announce.
+std::vector<std::string> projects() {
+  std::vector<std::string> Names;
+  std::ifstream In(FEARLESS_SAMPLE_PROJECTS_LIST);
+  for (std::string Line; std::getline(In, Line);)
+    if (!Line.empty())
+      Names.push_back(Line);
+  return Names;
+}
+
+class SampleProject : public testing::TestWithParam<std::string> {};
+
+TEST_P(SampleProject, CliReportsExactlyTheExpectedFindingsInEveryFile) {
+  namespace fs = std::filesystem;
+  std::string Src = std::string(FEARLESS_SOURCE_DIR) + "/samples/" + GetParam();
+  std::string Build =
+      std::string(FEARLESS_SAMPLE_PROJECTS_BUILD) + "/" + GetParam();
+  Result R = run({FEARLESS_BIN, "analyze", "-q", "--format", "json", "-p",
+                  Build});
+  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
+  Report Rep;
+  std::string Error;
+  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
+  EXPECT_TRUE(Rep.Errors.empty());
+  std::map<std::string, std::vector<Actual>> Got;
+  for (const Finding &F : Rep.Findings)
+    Got[F.Loc.File].push_back({F.Loc.Line, F.CheckId, F.Message});
+  unsigned NumExpected = 0;
+  for (const auto &E : fs::recursive_directory_iterator(Src)) {
+    std::string Ext = E.path().extension().string();
+    if (Ext != ".cpp" && Ext != ".h")
+      continue;
+    std::string File = fs::canonical(E.path()).string();
+    std::vector<Expected> Want = parseExpectations(readFile(File));
+    NumExpected += Want.size();
+    EXPECT_EQ(compare(Want, Got[File]), "") << File;
+    Got.erase(File);
+  }
+  for (const auto &[File, Findings] : Got)
+    EXPECT_TRUE(Findings.empty()) << "finding outside the project: " << File;
+  EXPECT_EQ(R.ExitCode, NumExpected ? 1 : 0) << R.Err;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, SampleProject, testing::ValuesIn(projects()),
+                         testName);
 
 } // namespace

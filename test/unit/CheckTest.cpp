@@ -1,7 +1,9 @@
 // The checks run on real Clang ASTs built from small snippets: the cases
 // here are the precision corner cases; the samples cover the scenarios.
+#include "DataRaceCheck.h"
 #include "ThreadDanglingCaptureCheck.h"
 #include "ThreadNotJoinedCheck.h"
+#include "UnguardedAccessCheck.h"
 #include "analysis/ClangReport.h"
 
 #include "clang/AST/ASTContext.h"
@@ -199,4 +201,257 @@ TEST(ThreadDanglingCapture, ThisOptionOff) {
   MapOptions Off;
   Off.Values["ReportThis"] = "false";
   EXPECT_TRUE(run<ThreadDanglingCaptureCheck>(Src, Off).empty());
+}
+
+namespace {
+
+const char *const RacePrelude = "#include <thread>\n"
+                                "#include <mutex>\n"
+                                "#include <future>\n"
+                                "#include <pthread.h>\n"
+                                "#include <vector>\n";
+std::string races(const std::string &Body) { return RacePrelude + Body; }
+constexpr unsigned RL = 6; // first line after the race prelude
+
+bool has(const Seen &S, const std::string &Fragment) {
+  return S.Message.find(Fragment) != std::string::npos;
+}
+
+} // namespace
+
+TEST(DataRace, ReadBesideWriteInAnotherThread) {
+  auto R = run<DataRaceCheck>(races("int g;\n"
+                                    "void writer() { g = 1; }\n"
+                                    "int main() {\n"
+                                    "  std::thread t(writer);\n"
+                                    "  int v = g;\n"
+                                    "  t.join();\n"
+                                    "  return v;\n"
+                                    "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 1);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'g': written by thread 'writer' while 'main' reads "
+            "it at input.cpp:10, with no lock held in common");
+}
+
+TEST(DataRace, SpawnAndJoinOrderTheSpawnersAccesses) {
+  auto R = run<DataRaceCheck>(races("int g;\n"
+                                    "void writer() { g = 1; }\n"
+                                    "int main() {\n"
+                                    "  g = 0;\n"
+                                    "  std::thread t(writer);\n"
+                                    "  t.join();\n"
+                                    "  return g;\n"
+                                    "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRace, CommonLockMeansNoRace) {
+  auto R = run<DataRaceCheck>(races("int g;\n"
+                                    "std::mutex m;\n"
+                                    "void writer() { std::lock_guard<std::mutex> l(m); g++; }\n"
+                                    "int main() {\n"
+                                    "  std::thread a(writer), b(writer);\n"
+                                    "  a.join(); b.join();\n"
+                                    "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRace, TwoSpawnsOfOneEntryRace) {
+  auto R = run<DataRaceCheck>(races("int g;\n"
+                                    "void writer() { g++; }\n"
+                                    "int main() {\n"
+                                    "  std::thread a(writer), b(writer);\n"
+                                    "  a.join(); b.join();\n"
+                                    "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 1);
+  EXPECT_TRUE(has(R[0], "written by thread 'writer' while thread 'writer' "
+                        "writes it at input.cpp:7"));
+}
+
+TEST(DataRace, ThroughAReferenceParameterOfAHelper) {
+  auto R = run<DataRaceCheck>(races("void bump(int &n) { ++n; }\n"
+                                    "int main() {\n"
+                                    "  int hits = 0;\n"
+                                    "  std::thread t([&hits] { bump(hits); });\n"
+                                    "  bump(hits);\n"
+                                    "  t.join();\n"
+                                    "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL);
+  EXPECT_TRUE(has(R[0], "data race on 'n': written by thread 'lambda in main' "
+                        "while 'main' writes it at input.cpp:6"));
+}
+
+TEST(DataRace, PthreadArgumentSharesThePointee) {
+  auto R = run<DataRaceCheck>(
+      races("struct Job { int done; };\n"
+            "void *work(void *arg) {\n"
+            "  auto *job = static_cast<Job *>(arg);\n"
+            "  job->done = 1;\n"
+            "  return nullptr;\n"
+            "}\n"
+            "int main() {\n"
+            "  Job job{0};\n"
+            "  pthread_t t;\n"
+            "  pthread_create(&t, nullptr, work, &job);\n"
+            "  int d = job.done;\n"
+            "  pthread_join(t, nullptr);\n"
+            "  return d + job.done;\n"
+            "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 3);
+  EXPECT_TRUE(has(R[0], "data race on 'Job::done': written by thread 'work' "
+                        "while 'main' reads it at input.cpp:16"));
+}
+
+TEST(DataRace, DeferredAsyncAndDiscardedFuturesDoNotRunConcurrently) {
+  auto R = run<DataRaceCheck>(
+      races("int g;\n"
+            "int main() {\n"
+            "  auto f = std::async(std::launch::deferred, [] { g = 1; });\n"
+            "  g = 2;\n"
+            "  f.get();\n"
+            "  std::async(std::launch::async, [] { g = 3; });\n"
+            "  g = 4;\n"
+            "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRace, AsyncFutureRunsUntilGet) {
+  auto R = run<DataRaceCheck>(
+      races("int g;\n"
+            "int main() {\n"
+            "  auto f = std::async(std::launch::async, [] { g = 1; });\n"
+            "  g = 2;\n"
+            "  f.get();\n"
+            "  g = 3;\n"
+            "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 2);
+}
+
+TEST(DataRace, ElementsAtVaryingIndicesAreTheThreadsOwn) {
+  auto R = run<DataRaceCheck>(races("int slots[8];\n"
+                                    "void fill(int i) { slots[i] = i; }\n"
+                                    "int main() {\n"
+                                    "  std::vector<std::thread> ts;\n"
+                                    "  for (int i = 0; i < 8; ++i)\n"
+                                    "    ts.emplace_back(fill, i);\n"
+                                    "  for (auto &t : ts) t.join();\n"
+                                    "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRace, SubmitToAThreadPool) {
+  auto R = run<DataRaceCheck>(
+      races("struct Pool { template <class F> void submit(F f) { (void)f; } };\n"
+            "int jobs;\n"
+            "void schedule(Pool &p) {\n"
+            "  p.submit([] { ++jobs; });\n"
+            "  p.submit([] { ++jobs; });\n"
+            "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 3);
+  EXPECT_TRUE(has(R[0], "data race on 'jobs'"));
+}
+
+TEST(DataRace, SingleThreadFunctionsAndSynchronizedClassesOptions) {
+  std::string Loop = races("int g;\n"
+                           "void loop() { g++; }\n"
+                           "int main() {\n"
+                           "  std::vector<std::thread> ts;\n"
+                           "  for (int i = 0; i < 2; ++i) ts.emplace_back(loop);\n"
+                           "  for (auto &t : ts) t.join();\n"
+                           "}\n");
+  ASSERT_EQ(run<DataRaceCheck>(Loop).size(), 1u);
+  MapOptions Single;
+  Single.Values["SingleThreadFunctions"] = "loop";
+  EXPECT_TRUE(run<DataRaceCheck>(Loop, Single).empty());
+
+  std::string Registry = races("struct Registry { void add(int); };\n"
+                               "Registry reg;\n"
+                               "void add() { reg.add(1); }\n"
+                               "int main() {\n"
+                               "  std::thread a(add), b(add);\n"
+                               "  a.join(); b.join();\n"
+                               "}\n");
+  // A method without a body anywhere is not an access; std containers are.
+  EXPECT_TRUE(run<DataRaceCheck>(Registry).empty());
+  std::string Vec = races("std::vector<int> reg;\n"
+                          "void add() { reg.push_back(1); }\n"
+                          "int main() {\n"
+                          "  std::thread a(add), b(add);\n"
+                          "  a.join(); b.join();\n"
+                          "}\n");
+  ASSERT_EQ(run<DataRaceCheck>(Vec).size(), 1u);
+  MapOptions Sync;
+  Sync.Values["SynchronizedClasses"] = "std::vector";
+  EXPECT_TRUE(run<DataRaceCheck>(Vec, Sync).empty());
+}
+
+TEST(DataRace, SpinOnPlainFlag) {
+  auto R = run<DataRaceCheck>(races("bool ready;\n"
+                                    "void wait_ready() { while (!ready) {} }\n"
+                                    "int main() {\n"
+                                    "  std::thread t(wait_ready);\n"
+                                    "  ready = true;\n"
+                                    "  t.join();\n"
+                                    "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 1);
+  EXPECT_EQ(R[0].Message.rfind("thread 'wait_ready' spins on the plain flag "
+                               "'ready' while 'main' writes it at input.cpp:10",
+                               0),
+            0u);
+}
+
+TEST(UnguardedAccess, InferredFromLockedWrites) {
+  auto R = run<UnguardedAccessCheck>(
+      races("struct Stats {\n"
+            "  std::mutex mu;\n"
+            "  long n = 0;\n"
+            "  void add() { std::lock_guard<std::mutex> l(mu); ++n; }\n"
+            "  long peek() { return n; }\n"
+            "};\n"
+            "int main() {\n"
+            "  Stats s;\n"
+            "  std::thread t([&s] { s.add(); });\n"
+            "  long v = s.peek();\n"
+            "  t.join();\n"
+            "  return v;\n"
+            "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 4);
+  EXPECT_EQ(R[0].Message,
+            "'Stats::n' is written with 'mu' held everywhere else, but read "
+            "here by 'main' without it, concurrently with a write at "
+            "input.cpp:9; 'mu' is held at input.cpp:9");
+  // The same pair is not also a data race.
+  EXPECT_TRUE(run<DataRaceCheck>(races("struct Stats {\n"
+            "  std::mutex mu;\n"
+            "  long n = 0;\n"
+            "  void add() { std::lock_guard<std::mutex> l(mu); ++n; }\n"
+            "  long peek() { return n; }\n"
+            "};\n"
+            "int main() {\n"
+            "  Stats s;\n"
+            "  std::thread t([&s] { s.add(); });\n"
+            "  long v = s.peek();\n"
+            "  t.join();\n"
+            "  return v;\n"
+            "}\n")).empty());
+}
+
+TEST(UnguardedAccess, AnnotatedGuardWithoutConcurrencyIsNotReported) {
+  auto R = run<UnguardedAccessCheck>(
+      races("struct A {\n"
+            "  std::mutex mu;\n"
+            "  int v __attribute__((guarded_by(mu)));\n"
+            "  void set() { v = 1; }\n"
+            "};\n"
+            "int main() { A a; a.set(); }\n"));
+  EXPECT_TRUE(R.empty());
 }

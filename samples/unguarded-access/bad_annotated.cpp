@@ -1,0 +1,37 @@
+// balance_ is declared guarded_by mu_; audit() reads it without the lock
+// while deposits run on other threads.
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#if defined(__clang__)
+#define GUARDED_BY(x) __attribute__((guarded_by(x)))
+#else
+#define GUARDED_BY(x)
+#endif
+
+class Account {
+public:
+  void deposit(long n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    balance_ += n;
+  }
+  long audit() const {
+    return balance_; // expect: fearless-unguarded-access 'Account::balance_' is declared guarded_by 'mu_', but read here by 'main' without it
+  }
+
+private:
+  mutable std::mutex mu_;
+  long balance_ GUARDED_BY(mu_) = 0;
+};
+
+int main() {
+  Account a;
+  std::thread t([&a] {
+    for (int i = 0; i < 100; ++i)
+      a.deposit(1);
+  });
+  std::printf("%ld\n", a.audit());
+  t.join();
+  return 0;
+}
