@@ -734,6 +734,10 @@ void runLocksetAnalysis(ASTContext &Ctx, LocksetHandler &H,
                         const LocksetOptions &Opts) {
   Engine Eng(Ctx, Opts);
   forEachFunctionBody(Ctx, [&](const FunctionDecl *FD, const Stmt *Body) {
+    // Opted out of Clang's thread-safety analysis: opted out of ours. Its
+    // summary still serves its callers.
+    if (FD->hasAttr<NoThreadSafetyAnalysisAttr>())
+      return;
     Eng.analyze(FD, Body, H);
   });
 }

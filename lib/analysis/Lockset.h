@@ -129,7 +129,9 @@ struct LocksetOptions {
   bool ExceptionPaths = false;
 };
 
-/// Analyses every function body of the unit, reporting to \p H.
+/// Analyses every function body of the unit, reporting to \p H; bodies
+/// marked `no_thread_safety_analysis` report nothing (their summaries
+/// still apply at their call sites).
 void runLocksetAnalysis(clang::ASTContext &Ctx, LocksetHandler &H,
                         const LocksetOptions &Opts = {});
 
