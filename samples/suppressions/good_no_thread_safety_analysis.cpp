@@ -41,5 +41,5 @@ int main() {
   finish();
   ordered();
   reversed();
-  return value == 1 ? 0 : 1;
+  return value == 2 ? 0 : 1;
 }
