@@ -147,6 +147,9 @@ public:
     if (New) {
       It->second.Usr = usrOf(FD);
       It->second.Name = functionName(FD);
+      It->second.Strong =
+          !FD->isInlined() && FD->isExternallyVisible() &&
+          FD->getTemplateSpecializationKind() == TSK_Undeclared;
       Order.push_back(FD);
     }
     return It->second;
@@ -295,9 +298,17 @@ public:
   }
   bool VisitVarDecl(VarDecl *D) {
     add(D);
+    // Globals defined here: two units defining one belong to two programs.
+    if (D->hasGlobalStorage() && !D->isStaticLocal() &&
+        D->isExternallyVisible() && !D->isInline() &&
+        D->isThisDeclarationADefinition() == VarDecl::Definition &&
+        !D->getDeclContext()->isDependentContext() &&
+        !SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
+      Defines.push_back(usrOf(D));
     return true;
   }
   std::vector<DeclaredOrder> Out;
+  std::vector<std::string> Defines;
 
 private:
   LockRef declRef(const ValueDecl *D) {
@@ -365,6 +376,9 @@ LockOrderFacts extractLockOrderFacts(ASTContext &Ctx) {
   DeclaredCollector D(Ctx);
   D.TraverseDecl(Ctx.getTranslationUnitDecl());
   Out.Declared = std::move(D.Out);
+  Out.Defines = std::move(D.Defines);
+  const SourceManager &SM = Ctx.getSourceManager();
+  Out.Unit = toLocation(SM, SM.getLocForStartOfFile(SM.getMainFileID())).File;
   return Out;
 }
 

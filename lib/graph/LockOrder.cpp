@@ -148,6 +148,7 @@ json::Value lockOrderToJson(const LockOrderFacts &F) {
       Ordered.push_back(json::Array{A, B});
     Fns.push_back(json::Object{{"usr", Fn.Usr},
                                {"name", Fn.Name},
+                               {"strong", Fn.Strong},
                                {"acquires", std::move(Acqs)},
                                {"calls", std::move(Calls)},
                                {"spawns", std::move(Spawns)},
@@ -158,8 +159,13 @@ json::Value lockOrderToJson(const LockOrderFacts &F) {
     Decl.push_back(json::Object{{"before", refToJson(D.Before)},
                                 {"after", refToJson(D.After)},
                                 {"site", siteToJson(D.Site)}});
-  return json::Object{{"functions", std::move(Fns)},
-                      {"declared", std::move(Decl)}};
+  json::Array Defines;
+  for (const std::string &D : F.Defines)
+    Defines.push_back(D);
+  return json::Object{{"unit", F.Unit},
+                      {"functions", std::move(Fns)},
+                      {"declared", std::move(Decl)},
+                      {"defines", std::move(Defines)}};
 }
 
 bool lockOrderFromJson(const json::Value &V, LockOrderFacts &Out) {
@@ -175,6 +181,7 @@ bool lockOrderFromJson(const json::Value &V, LockOrderFacts &Out) {
       FunctionFacts Fn;
       Fn.Usr = str(O, "usr");
       Fn.Name = str(O, "name");
+      Fn.Strong = O->getBoolean("strong").value_or(false);
       if (const json::Array *As = arr(O, "acquires"))
         for (const json::Value &AV : *As) {
           const json::Object *AO = AV.getAsObject();
@@ -224,6 +231,11 @@ bool lockOrderFromJson(const json::Value &V, LockOrderFacts &Out) {
                                   (*PA)[1].getAsString().value_or("").str()});
       F.Functions.push_back(std::move(Fn));
     }
+  F.Unit = str(Root, "unit");
+  if (const json::Array *Ds = arr(Root, "defines"))
+    for (const json::Value &D : *Ds)
+      if (auto S = D.getAsString())
+        F.Defines.push_back(S->str());
   if (const json::Array *Ds = arr(Root, "declared"))
     for (const json::Value &DV : *Ds) {
       const json::Object *O = DV.getAsObject();
@@ -587,6 +599,73 @@ void explainEdge(const Edge &E, const std::string &Prefix,
   }
 }
 
+/// Gives each unit its own copy of the symbols that several units define
+/// strongly (two programs in one compilation database).
+std::vector<LockOrderFacts> separatePrograms(llvm::ArrayRef<LockOrderFacts> In) {
+  std::map<std::string, unsigned> FnDefs, VarDefs;
+  for (const LockOrderFacts &U : In) {
+    std::set<std::string> Mine;
+    for (const FunctionFacts &F : U.Functions)
+      if (F.Strong && Mine.insert(F.Usr).second)
+        ++FnDefs[F.Usr];
+    for (const std::string &D : std::set<std::string>(U.Defines.begin(),
+                                                      U.Defines.end()))
+      ++VarDefs[D];
+  }
+  std::vector<LockOrderFacts> Out(In.begin(), In.end());
+  for (LockOrderFacts &U : Out) {
+    std::set<std::string> Fns, Vars;
+    for (const FunctionFacts &F : U.Functions)
+      if (F.Strong && FnDefs[F.Usr] > 1)
+        Fns.insert(F.Usr);
+    for (const std::string &D : U.Defines)
+      if (VarDefs[D] > 1)
+        Vars.insert(D);
+    if (Fns.empty() && Vars.empty())
+      continue;
+    std::string Tag = "@" + U.Unit;
+    auto Ref = [&](LockRef &R) {
+      if (Vars.count(R.Node)) {
+        if (R.Base == "g:" + R.Node)
+          R.Base += Tag;
+        R.Node += Tag;
+      } else if (R.Base.compare(0, 2, "g:") == 0 &&
+                 Vars.count(R.Base.substr(2))) {
+        R.Base += Tag; // a member of a global object
+      }
+    };
+    auto Held = [&](std::vector<HeldFact> &H) {
+      for (HeldFact &X : H)
+        Ref(X.Lock);
+    };
+    for (FunctionFacts &F : U.Functions) {
+      if (Fns.count(F.Usr))
+        F.Usr += Tag;
+      for (AcquireFact &A : F.Acquires) {
+        for (LockRef &L : A.Locks)
+          Ref(L);
+        Held(A.Held);
+      }
+      for (CallFact &C : F.Calls) {
+        if (Fns.count(C.Callee))
+          C.Callee += Tag;
+        Held(C.Held);
+        Ref(C.Object);
+        for (LockRef &A : C.Args)
+          Ref(A);
+      }
+      for (SpawnFact &Sp : F.Spawns)
+        if (Fns.count(Sp.Entry))
+          Sp.Entry += Tag;
+    }
+    for (DeclaredOrder &D : U.Declared) {
+      Ref(D.Before);
+      Ref(D.After);
+    }
+  }
+  return Out;
+}
+
 /// Which threads can run each function: the entry points of the threads
 /// the program starts, with what each reaches through calls.
 class ThreadEntries {
@@ -650,6 +729,8 @@ private:
 void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
                          const LockOrderOptions &Opts,
                          std::vector<Finding> &Out, std::string *Dot) {
+  std::vector<LockOrderFacts> Separated = separatePrograms(Units);
+  Units = Separated;
   std::vector<Witness> Witnesses = Composer(Units).run();
   ThreadEntries Threads(Units);
   for (const LockOrderFacts &U : Units)

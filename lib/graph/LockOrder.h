@@ -117,6 +117,10 @@ struct SpawnFact {
 struct FunctionFacts {
   std::string Usr;
   std::string Name;
+  /// A definition only one unit of a program can have (not inline, not a
+  /// template instantiation): two units defining it belong to two
+  /// programs.
+  bool Strong = false;
   std::vector<AcquireFact> Acquires;
   std::vector<CallFact> Calls;
   std::vector<SpawnFact> Spawns;
@@ -132,8 +136,12 @@ struct DeclaredOrder {
 };
 
 struct LockOrderFacts {
+  /// The unit's main file.
+  std::string Unit;
   std::vector<FunctionFacts> Functions;
   std::vector<DeclaredOrder> Declared;
+  /// USRs of the global variables this unit defines (not just declares).
+  std::vector<std::string> Defines;
 };
 
 llvm::json::Value lockOrderToJson(const LockOrderFacts &F);
@@ -149,7 +157,10 @@ struct LockOrderOptions {
 };
 
 /// Findings for every lock-order cycle of the program whose facts are
-/// \p Units; when \p Dot is set, the lock-order graph in Graphviz DOT.
+/// \p Units. A compilation database often holds several programs (tools,
+/// tests): a function or global that two units both define (strongly)
+/// cannot be one symbol of one program, so each definer keeps its own,
+/// and its own uses refer to it; when \p Dot is set, the lock-order graph in Graphviz DOT.
 void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
                          const LockOrderOptions &Opts,
                          std::vector<Finding> &Out, std::string *Dot);

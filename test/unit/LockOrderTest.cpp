@@ -166,6 +166,23 @@ TEST(LockOrderGraph, ParameterLocksAreResolvedAtEachCallSite) {
             "edge 1 of 2: lock_both acquires 'm2' while 'm1' is held");
 }
 
+TEST(LockOrderGraph, UnitsThatDefineTheSameGlobalsAreSeparatePrograms) {
+  // Two tools in one compilation database, each with its own `a` and `b`:
+  // their orders never meet.
+  LockOrderFacts Tool1, Tool2;
+  Tool1.Unit = "/src/tool1.cpp";
+  Tool2.Unit = "/src/tool2.cpp";
+  Tool1.Functions = {nested("run", {global("a"), global("b")}, 1)};
+  Tool2.Functions = {nested("run", {global("b"), global("a")}, 5)};
+  Tool1.Functions[0].Strong = Tool2.Functions[0].Strong = true;
+  Tool1.Defines = Tool2.Defines = {"c:@a", "c:@b"};
+  EXPECT_TRUE(cycles({Tool1, Tool2}).empty());
+  // One program: the second unit only declares them (extern).
+  Tool2.Defines.clear();
+  Tool2.Functions[0].Usr = "c:@F@run2";
+  EXPECT_EQ(messages(cycles({Tool1, Tool2})).size(), 1u);
+}
+
 TEST(LockOrderGraph, DeclaredOrderOnlyCycleIsReported) {
   LockOrderFacts U;
   U.Declared = {{global("a"), global("b"), {at(1), ""}},
