@@ -142,6 +142,132 @@ TEST(ThreadNotJoined, CapturedByReferenceIsNotTracked) {
   EXPECT_TRUE(R.empty());
 }
 
+TEST(ThreadNotJoined, MemberThreadWithoutDestructor) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct S {\n"
+                                          "  S() : t(work) {}\n"
+                                          "  std::thread t;\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "std::thread member 't' is started but the implicit destructor of "
+            "'S' does not join or detach it, which calls std::terminate (join "
+            "it in a destructor, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, MemberThreadJoinedOnOnePathOnly) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct S {\n"
+                                          "  bool b = false;\n"
+                                          "  std::thread t;\n"
+                                          "  void go() { t = std::thread(work); }\n"
+                                          "  ~S() {\n"
+                                          "    if (b) return;\n"
+                                          "    t.join();\n"
+                                          "  }\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 4);
+  EXPECT_EQ(R[0].Message,
+            "the destructor of 'S' can finish while std::thread member 't' is "
+            "still joinable, which calls std::terminate (join it on every "
+            "path, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, MemberThreadsThatAreFine) {
+  // Never started; joined through a helper; a helper defined elsewhere;
+  // detached; std::jthread.
+  auto R = run<ThreadNotJoinedCheck>(
+      code("struct Idle { std::thread t; };\n"
+           "struct A {\n"
+           "  std::thread t;\n"
+           "  void go() { t = std::thread(work); }\n"
+           "  void stop() { if (t.joinable()) t.join(); }\n"
+           "  ~A() { stop(); }\n"
+           "};\n"
+           "struct B {\n"
+           "  std::thread t{work};\n"
+           "  void stop();\n"
+           "  ~B() { stop(); }\n"
+           "};\n"
+           "struct C {\n"
+           "  std::thread t{work};\n"
+           "  ~C() { t.detach(); }\n"
+           "};\n"
+           "struct D {\n"
+           "  std::jthread t{work};\n"
+           "  std::vector<std::jthread> v;\n"
+           "  void add() { v.emplace_back(work); }\n"
+           "};\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(ThreadNotJoined, MemberContainerWithDestructorThatDoesNotJoin) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct P {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  void add() { v.emplace_back(work); }\n"
+                                          "  ~P() { v.clear(); }\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 3);
+  EXPECT_EQ(R[0].Message,
+            "the destructor of 'P' does not join the threads in member 'v' (a "
+            "container of std::thread), which calls std::terminate (join "
+            "every element, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainerNeverJoined) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  v.emplace_back(work);\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 1);
+  EXPECT_EQ(R[0].Message,
+            "the threads in 'v' (a container of std::thread) are never joined "
+            "or detached; destroying a joinable element calls std::terminate "
+            "(join every element, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainerJoinedOnlyInsideABranch) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f(bool b) {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  std::thread t(work);\n"
+                                          "  v.push_back(std::move(t));\n"
+                                          "  if (b)\n"
+                                          "    for (auto &w : v) w.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 1);
+  EXPECT_EQ(R[0].Message,
+            "the threads in 'v' (a container of std::thread) can be destroyed "
+            "while still joinable, which calls std::terminate (join every "
+            "element on every path, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainersThatAreFine) {
+  auto R = run<ThreadNotJoinedCheck>(
+      code("void keep(std::vector<std::thread> &);\n"
+           "void iterators() {\n"
+           "  std::vector<std::thread> v;\n"
+           "  v.emplace_back(work);\n"
+           "  for (auto it = v.begin(); it != v.end(); ++it) it->join();\n"
+           "}\n"
+           "void handed_over() {\n"
+           "  std::vector<std::thread> v;\n"
+           "  v.emplace_back(work);\n"
+           "  keep(v);\n"
+           "}\n"
+           "void default_threads() {\n"
+           "  std::vector<std::thread> v(4);\n"
+           "  v.emplace_back();\n"
+           "}\n"
+           "void jthreads() {\n"
+           "  std::vector<std::jthread> v;\n"
+           "  v.emplace_back(work);\n"
+           "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
 TEST(ThreadDanglingCapture, JoinedLocalIsFine) {
   auto R = run<ThreadDanglingCaptureCheck>(code("int f() {\n"
                                                 "  int x = 0;\n"
