@@ -671,7 +671,8 @@ private:
       if (!D || It == Index.end())
         return;
       unsigned I = It->second;
-      switch (classify(llvm::cast<Expr>(St), I)) {
+      Use U = classify(llvm::cast<Expr>(St), I);
+      switch (U) {
       case Use::Observe:
       case Use::Consumed:
         break;
@@ -679,11 +680,14 @@ private:
         S[I] = Unknown;
         break;
       case Use::Join:
-        S[I] = Joined;
+      case Use::Detach: {
+        bool Join = U == Use::Join;
+        if (Reporting && !IsContainer[I] && S[I] != 0 &&
+            !(S[I] & (Joinable | Unknown)))
+          Invalid.push_back({St->getBeginLoc(), I, Join, S[I]});
+        S[I] = Join ? Joined : Detached;
         break;
-      case Use::Detach:
-        S[I] = Detached;
-        break;
+      }
       }
       return;
     }
@@ -894,6 +898,28 @@ private:
       }
       Out.push_back(std::move(R));
     }
+    for (const InvalidOp &Op : Invalid) {
+      const char *Why;
+      switch (Op.State) {
+      case Joined: Why = "it was already joined"; break;
+      case Detached: Why = "it was detached"; break;
+      case MovedFrom: Why = "it was moved from"; break;
+      case NotStarted: Why = "it was default-constructed and never started"; break;
+      case NotJoinable: Why = "joinable() was false"; break;
+      default: Why = "on every path reaching here it was joined, detached, "
+                     "moved from or never started"; break;
+      }
+      CheckReport R;
+      R.Loc = Op.Loc;
+      R.Scope = FD;
+      R.Message = "std::thread " + name(Op.Var) + " is " +
+                  (Op.Join ? "joined" : "detached") +
+                  " while it is not joinable (" + Why +
+                  "), which throws std::system_error";
+      R.Notes.push_back({Vars[Op.Var]->getLocation(),
+                         name(Op.Var) + " is declared here"});
+      Out.push_back(std::move(R));
+    }
     for (auto &[Loc, VD] : AssignedWhileJoinable) {
       CheckReport R;
       R.Loc = Loc;
@@ -929,6 +955,14 @@ private:
   std::map<const CFGBlock *, State> Entry;
   std::map<unsigned, std::vector<ExitPoint>> Exits;
   std::vector<std::pair<SourceLocation, const ValueDecl *>> AssignedWhileJoinable;
+  /// join()/detach() on a thread that is definitely not joinable.
+  struct InvalidOp {
+    SourceLocation Loc;
+    unsigned Var;
+    bool Join;
+    uint8_t State;
+  };
+  std::vector<InvalidOp> Invalid;
 };
 
 /// A thread temporary constructed with a callable whose value is discarded:

@@ -96,6 +96,34 @@ void pool_forgotten() {
   pool.push_back(std::thread(work, 13));
 }
 
+// Joined twice: the second join() throws std::system_error.
+void joined_twice() {
+  std::thread t(work, 14);
+  t.join();
+  t.join(); // expect: fearless-thread-not-joined std::thread 't' is joined while it is not joinable (it was already joined)
+}
+
+// Detached, then joined.
+void detached_then_joined() {
+  std::thread t(work, 15);
+  t.detach();
+  t.join(); // expect: fearless-thread-not-joined std::thread 't' is joined while it is not joinable (it was detached)
+}
+
+// Joined after its thread was moved away.
+void joined_after_move() {
+  std::thread t(work, 16);
+  std::thread owner = std::move(t);
+  owner.join();
+  t.join(); // expect: fearless-thread-not-joined std::thread 't' is joined while it is not joinable (it was moved from)
+}
+
+// Never started.
+void joined_unstarted() {
+  std::thread t;
+  t.join(); // expect: fearless-thread-not-joined std::thread 't' is joined while it is not joinable (it was default-constructed and never started)
+}
+
 int main(int argc, char **) {
   if (argc > 1)
     early_return(true); // std::terminate

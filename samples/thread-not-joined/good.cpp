@@ -162,6 +162,16 @@ void pool_for_each() {
   std::for_each(pool.begin(), pool.end(), [](std::thread &t) { t.join(); });
 }
 
+// Joined once, then tested before any second join.
+void joined_once_then_tested() {
+  std::thread t(work, 26);
+  t.join();
+  if (t.joinable())
+    t.join();
+  t = std::thread(work, 27);
+  t.join();
+}
+
 // Handed to the caller, who joins.
 std::vector<std::thread> start_pool() {
   std::vector<std::thread> pool;
@@ -182,6 +192,7 @@ int main() {
   pool_index_loop();
   pool_drained();
   pool_for_each();
+  joined_once_then_tested();
   std::vector<std::thread> started = start_pool();
   for (std::thread &t : started)
     t.join();

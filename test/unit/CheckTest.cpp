@@ -268,6 +268,74 @@ TEST(ThreadNotJoined, LocalContainersThatAreFine) {
   EXPECT_TRUE(R.empty());
 }
 
+TEST(ThreadNotJoined, JoinTwiceAndJoinAfterDetach) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::thread t(work);\n"
+                                          "  t.join();\n"
+                                          "  t.join();\n"
+                                          "  std::thread u(work);\n"
+                                          "  u.detach();\n"
+                                          "  u.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 3);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 't' is joined while it is not joinable (it was "
+            "already joined), which throws std::system_error");
+  EXPECT_EQ(R[1].Line, L + 6);
+  EXPECT_EQ(R[1].Message,
+            "std::thread 'u' is joined while it is not joinable (it was "
+            "detached), which throws std::system_error");
+}
+
+TEST(ThreadNotJoined, JoinOnDefaultConstructedAndMovedFrom) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::thread t;\n"
+                                          "  t.join();\n"
+                                          "  std::thread a(work);\n"
+                                          "  std::thread b = std::move(a);\n"
+                                          "  a.detach();\n"
+                                          "  b.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 't' is joined while it is not joinable (it was "
+            "default-constructed and never started), which throws "
+            "std::system_error");
+  EXPECT_EQ(R[1].Line, L + 5);
+  EXPECT_EQ(R[1].Message,
+            "std::thread 'a' is detached while it is not joinable (it was "
+            "moved from), which throws std::system_error");
+}
+
+TEST(ThreadNotJoined, JoinOnlyReportedWhenDefinite) {
+  // Started on one path only; joined in a loop; tested with joinable();
+  // passed by reference (may be restarted); member joined twice in a
+  // destructor.
+  auto R = run<ThreadNotJoinedCheck>(
+      code("void restart(std::thread &);\n"
+           "void f(bool b, int n) {\n"
+           "  std::thread t;\n"
+           "  if (b) t = std::thread(work);\n"
+           "  t.join();\n"
+           "  std::thread u(work);\n"
+           "  u.join();\n"
+           "  if (u.joinable()) u.join();\n"
+           "  restart(u);\n"
+           "  u.join();\n"
+           "}\n"
+           "struct S {\n"
+           "  std::thread w{work};\n"
+           "  ~S() { w.join(); w.join(); }\n"
+           "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 13);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 'w' is joined while it is not joinable (it was "
+            "already joined), which throws std::system_error");
+}
+
 TEST(ThreadDanglingCapture, JoinedLocalIsFine) {
   auto R = run<ThreadDanglingCaptureCheck>(code("int f() {\n"
                                                 "  int x = 0;\n"
