@@ -378,12 +378,65 @@ TEST(ThreadDanglingCapture, ThreadHandedToAnotherFunction) {
 }
 
 TEST(ThreadDanglingCapture, DiscardedAsyncBlocks) {
+  // Not a dangling capture (the discarded future waits at the end of the
+  // statement), but the call is synchronous: its own message.
   auto R = run<ThreadDanglingCaptureCheck>(
       code("void f() {\n"
            "  int x = 0;\n"
            "  std::async(std::launch::async, [&x] { x = 1; });\n"
+           "  (void)std::async(work);\n"
+           "  std::async(std::launch::deferred, work);\n"
            "}\n"));
-  EXPECT_TRUE(R.empty());
+  ASSERT_EQ(R.size(), 2u);
+  const std::string Discarded =
+      "the std::future returned by std::async is discarded: its destructor "
+      "waits for the task at the end of this statement, so the call runs "
+      "synchronously (keep the future and call get() when the result is "
+      "needed)";
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message, Discarded);
+  EXPECT_EQ(R[1].Line, L + 3);
+  EXPECT_EQ(R[1].Message, Discarded);
+}
+
+TEST(ThreadDanglingCapture, FutureMovedOutOfTheFrame) {
+  auto R = run<ThreadDanglingCaptureCheck>(
+      code("void f(std::future<void> &out) {\n"
+           "  int x = 0;\n"
+           "  auto fut = std::async(std::launch::async, [&x] { x = 1; });\n"
+           "  out = std::move(fut);\n"
+           "}\n"
+           "void g() {\n"
+           "  int y = 0;\n"
+           "  auto fut = std::async(std::launch::async, [&y] { y = 1; });\n"
+           "  auto kept = std::move(fut);\n"
+           "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "local variable 'x' is captured by reference by a thread that may "
+            "outlive it: the future is stored outside this function");
+}
+
+TEST(ThreadDanglingCapture, LocalReachedThroughAPointer) {
+  auto R = run<ThreadDanglingCaptureCheck>(
+      code("void g(int *);\n"
+           "void f() {\n"
+           "  int x = 0;\n"
+           "  int *p = &x;\n"
+           "  std::thread t([p] { *p = 1; });\n"
+           "  t.detach();\n"
+           "  std::thread(g, p).detach();\n"
+           "  std::thread u([q = p] { *q = 2; });\n"
+           "  u.join();\n"
+           "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 4);
+  EXPECT_EQ(R[0].Message,
+            "local variable 'x' is reached through pointer 'p' by a thread "
+            "that may outlive it: the thread is detached");
+  EXPECT_EQ(R[1].Line, L + 6);
+  EXPECT_EQ(R[1].Message, R[0].Message);
 }
 
 TEST(ThreadDanglingCapture, ThisOptionOff) {
