@@ -33,9 +33,10 @@ namespace {
 
 /// What a thread borrows from the frame that spawns it.
 struct Borrow {
-  enum Kind { CaptureByRef, This, AddressOf, StdRef } K;
+  enum Kind { CaptureByRef, This, AddressOf, StdRef, ThroughPointer } K;
   const VarDecl *Var = nullptr; ///< null for 'this'
   SourceLocation Loc;
+  const VarDecl *Via = nullptr; ///< ThroughPointer: the local pointer
 };
 
 /// Why the thread may outlive the spawning frame.
@@ -76,6 +77,8 @@ public:
     for (const Borrow &B : Borrows)
       reportBorrow(B, *E, Site);
   }
+
+  void add(CheckReport R) { Out.push_back(std::move(R)); }
 
 private:
   // ---- what the thread borrows ---------------------------------------
@@ -120,11 +123,18 @@ private:
               Out.push_back({Borrow::CaptureByRef, Src, C.getLocation()});
         } else if (const VarDecl *Src = addressedVar(Init)) {
           Out.push_back({Borrow::AddressOf, Src, C.getLocation()});
+        } else if (const VarDecl *P = referencedVar(Init)) {
+          if (const VarDecl *Src = pointedLocal(P))
+            Out.push_back(
+                {Borrow::ThroughPointer, Src, C.getLocation(), P});
         }
         continue;
       }
       if (C.getCaptureKind() == LCK_ByRef && isBorrowable(VD))
         Out.push_back({Borrow::CaptureByRef, VD, C.getLocation()});
+      else if (C.getCaptureKind() == LCK_ByCopy)
+        if (const VarDecl *Src = pointedLocal(VD))
+          Out.push_back({Borrow::ThroughPointer, Src, C.getLocation(), VD});
     }
   }
 
@@ -149,11 +159,25 @@ private:
     return nullptr;
   }
 
+  /// The local that local pointer \p P was initialised to point to
+  /// (`int *p = &x;`).
+  const VarDecl *pointedLocal(const VarDecl *P) {
+    if (!P || !P->hasLocalStorage() || llvm::isa<ParmVarDecl>(P) ||
+        !P->getType()->isPointerType())
+      return nullptr;
+    return addressedVar(P->getInit());
+  }
+
   void collectArgument(const Expr *A, bool Pthread, std::vector<Borrow> &Out) {
     if (const VarDecl *VD = addressedVar(A)) {
       Out.push_back({Borrow::AddressOf, VD, A->getExprLoc()});
       return;
     }
+    if (const VarDecl *P = referencedVar(A))
+      if (const VarDecl *VD = pointedLocal(P)) {
+        Out.push_back({Borrow::ThroughPointer, VD, A->getExprLoc(), P});
+        return;
+      }
     if (Pthread)
       return;
     const auto *Call = llvm::dyn_cast<CallExpr>(stripWrappers(A));
@@ -443,6 +467,11 @@ private:
       R.Message = "the address of " + Name +
                   " is passed to a thread that may outlive it: " + Why.Reason;
       break;
+    case Borrow::ThroughPointer:
+      R.Message = Name + " is reached through pointer '" +
+                  B.Via->getName().str() +
+                  "' by a thread that may outlive it: " + Why.Reason;
+      break;
     case Borrow::StdRef:
       R.Message = Name + " is passed by reference to a thread that may "
                          "outlive it: " + Why.Reason;
@@ -450,6 +479,10 @@ private:
     }
     if (Why.Loc.isValid())
       R.Notes.push_back({Why.Loc, Why.Reason + " here"});
+    if (B.Via)
+      R.Notes.push_back({B.Via->getLocation(),
+                         "'" + B.Via->getName().str() + "' points to '" +
+                             B.Var->getName().str() + "'"});
     if (B.Var)
       R.Notes.push_back({B.Var->getLocation(),
                          "'" + B.Var->getName().str() + "' is declared here"});
@@ -465,7 +498,7 @@ private:
 class SpawnFinder : public RecursiveASTVisitor<SpawnFinder> {
 public:
   SpawnFinder(ASTContext &Ctx, Analyzer &A)
-      : SM(Ctx.getSourceManager()), A(A) {}
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), A(A) {}
   bool shouldVisitTemplateInstantiations() const { return true; }
   bool shouldVisitLambdaBodies() const { return true; }
 
@@ -513,6 +546,16 @@ public:
                            : 0;
       if (C->getNumArgs() <= First)
         return true;
+      if (!(First == 1 && isDeferredPolicy(C->getArg(0))) &&
+          isDiscardedTemporary(Ctx, C)) {
+        CheckReport R;
+        R.Loc = C->getBeginLoc();
+        R.Message = "the std::future returned by std::async is discarded: "
+                    "its destructor waits for the task at the end of this "
+                    "statement, so the call runs synchronously (keep the "
+                    "future and call get() when the result is needed)";
+        A.add(std::move(R));
+      }
       llvm::SmallVector<const Expr *, 4> Args(C->arg_begin() + First + 1,
                                               C->arg_end());
       A.spawn(SpawnKind::Async, C, C->getArg(First), Args, nullptr, nullptr);
@@ -525,10 +568,19 @@ public:
   }
 
 private:
+  /// The policy argument is std::launch::deferred alone: the task runs
+  /// lazily in get()/wait(), and a discarded future never runs it.
+  static bool isDeferredPolicy(const Expr *E) {
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+    const auto *EC =
+        DRE ? llvm::dyn_cast<EnumConstantDecl>(DRE->getDecl()) : nullptr;
+    return EC && EC->getName() == "deferred";
+  }
   bool system(const Stmt *S) const {
     SourceLocation L = S->getBeginLoc();
     return L.isValid() && SM.isInSystemHeader(SM.getFileLoc(L));
   }
+  ASTContext &Ctx;
   const SourceManager &SM;
   Analyzer &A;
 };

@@ -8,7 +8,10 @@
 // through emplace on a container of threads), a std::async call, or a
 // pthread_create call. What the thread borrows: lambda captures by
 // reference of locals and parameters, captured 'this', init-captures of a
-// local's address, and std::ref/std::cref/&local arguments. Whether the
+// local's address, std::ref/std::cref/&local arguments, and a local
+// pointer to a local (`int *p = &x;`) captured by value or passed along.
+// A discarded std::async future is reported on its own: the call waits at
+// the end of its statement, so it is synchronous. Whether the
 // thread may outlive its frame is decided from where the thread object (or
 // future) goes: detached, returned, stored in a member, global or
 // non-local container, handed to another function, created with new, or

@@ -12,7 +12,13 @@
 // finding; with ExceptionPaths on, so is a call that may throw (or a throw
 // expression) while a thread is joinable, unless the function has a try
 // block. Also reported: move-assigning into a joinable thread, and a thread
-// temporary with a callable that is destroyed at the end of its statement.
+// temporary with a callable that is destroyed at the end of its statement,
+// and join()/detach() on a thread that is definitely not joinable (the
+// state keeps why: joined, detached, moved from, never started). Local
+// containers of std::thread are tracked the same way (filled by
+// emplace_back/push_back..., emptied by a loop or for_each joining every
+// element); a class's destructor is analysed with its started std::thread
+// members (and member containers) joinable on entry.
 // Cost: linear in CFG size times the number of tracked threads per pass;
 // the lattice has height 2, so a fixpoint takes a few passes.
 //

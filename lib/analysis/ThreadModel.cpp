@@ -28,15 +28,25 @@ bool isStdThread(QualType T) { return isStdRecord(T, "thread"); }
 bool isStdJThread(QualType T) { return isStdRecord(T, "jthread"); }
 bool isThreadObject(QualType T) { return isStdThread(T) || isStdJThread(T); }
 
-bool isThreadContainer(QualType T) {
+static QualType containerElement(QualType T) {
   const CXXRecordDecl *RD = recordOf(T);
   const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
   if (!Spec || !Spec->isInStdNamespace())
-    return false;
+    return QualType();
   const TemplateArgumentList &Args = Spec->getTemplateArgs();
   if (Args.size() == 0 || Args[0].getKind() != TemplateArgument::Type)
-    return false;
-  return isThreadObject(Args[0].getAsType());
+    return QualType();
+  return Args[0].getAsType();
+}
+
+bool isThreadContainer(QualType T) {
+  QualType E = containerElement(T);
+  return !E.isNull() && isThreadObject(E);
+}
+
+bool isStdThreadContainer(QualType T) {
+  QualType E = containerElement(T);
+  return !E.isNull() && isStdThread(E);
 }
 
 bool isStdFunction(const FunctionDecl *FD, llvm::StringRef Name) {

@@ -36,6 +36,9 @@ bool isStdJThread(clang::QualType T); ///< std::jthread
 bool isThreadObject(clang::QualType T);
 /// A std::vector/deque/list/... whose element type is a thread object.
 bool isThreadContainer(clang::QualType T);
+/// A std container whose element type is std::thread (not std::jthread):
+/// destroying it while an element is joinable calls std::terminate.
+bool isStdThreadContainer(clang::QualType T);
 
 /// \p FD is std::<Name> (a function in namespace std).
 bool isStdFunction(const clang::FunctionDecl *FD, llvm::StringRef Name);

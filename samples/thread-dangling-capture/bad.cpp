@@ -69,6 +69,27 @@ void start_pthread() {
   pthread_detach(tid);
 }
 
+// A detached thread writes through a pointer to a local.
+void start_through_pointer() {
+  int status = 0;
+  int *out = &status;
+  std::thread t([out] { *out = 1; }); // expect: fearless-thread-dangling-capture local variable 'status' is reached through pointer 'out' by a thread that may outlive it: the thread is detached
+  t.detach();
+}
+
+// The future moves out to the caller while the task borrows 'base'.
+void count_into(std::future<int> &result) {
+  int base = 5;
+  auto f = std::async(std::launch::async, [&base] { return base + 1; }); // expect: fearless-thread-dangling-capture local variable 'base' is captured by reference by a thread that may outlive it: the future is stored outside this function
+  result = std::move(f);
+}
+
+// A discarded future waits at the end of the statement: nothing dangles,
+// but the "async" call is synchronous.
+void notify_async() {
+  std::async(std::launch::async, [] { std::printf("notified\n"); }); // expect: fearless-thread-dangling-capture the std::future returned by std::async is discarded
+}
+
 int main() {
   // Building the sample is the point; running the bugs would be undefined.
   std::printf("thread-dangling-capture sample\n");

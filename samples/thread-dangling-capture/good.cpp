@@ -89,7 +89,25 @@ int run_pthread() {
   return counter;
 }
 
+// A pointer to a local, used by a thread joined before the local dies.
+int through_pointer_joined() {
+  int status = 0;
+  int *out = &status;
+  std::thread t([out] { *out = 1; });
+  t.join();
+  return status;
+}
+
+// The future is kept and waited for where the result is needed.
+void notify_async() {
+  auto done = std::async(std::launch::async, [] { std::printf("notified\n"); });
+  std::printf("doing other work\n");
+  done.get();
+}
+
 int main() {
+  std::printf("%d\n", through_pointer_joined());
+  notify_async();
   start();
   std::vector<int> v{1, 2, 3};
   std::printf("%d %d %d %d\n", sum_in_parallel(v), count_in_parallel(),

@@ -1,5 +1,7 @@
 // Threads that are joined (or handed over) on every path: no findings.
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -83,7 +85,117 @@ void factory() {
   t.join();
 }
 
+// A member thread joined by the destructor whenever it runs.
+class Service {
+public:
+  Service() : worker_(work, 10) {}
+  ~Service() {
+    if (worker_.joinable())
+      worker_.join();
+  }
+
+private:
+  std::thread worker_;
+};
+
+// The destructor joins through another member function.
+class Stoppable {
+public:
+  void start() { thread_ = std::thread(work, 11); }
+  void stop() {
+    if (thread_.joinable())
+      thread_.join();
+  }
+  ~Stoppable() { stop(); }
+
+private:
+  std::thread thread_;
+};
+
+// A member container joined element by element with std::for_each.
+class Farm {
+public:
+  void add() { workers_.emplace_back(work, 12); }
+  ~Farm() {
+    std::for_each(workers_.begin(), workers_.end(),
+                  std::mem_fn(&std::thread::join));
+  }
+
+private:
+  std::vector<std::thread> workers_;
+};
+
+// Members that join themselves.
+class Background {
+public:
+#if defined(__cpp_lib_jthread)
+  void add() { tasks_.emplace_back(work, 13); }
+
+private:
+  std::vector<std::jthread> tasks_;
+#else
+  void add() {}
+#endif
+};
+
+// Local containers joined by an index loop, a draining loop, for_each.
+void pool_index_loop() {
+  std::vector<std::thread> pool;
+  for (int i = 0; i < 3; ++i)
+    pool.emplace_back(work, 20 + i);
+  for (std::size_t i = 0; i < pool.size(); ++i)
+    pool[i].join();
+}
+
+void pool_drained() {
+  std::vector<std::thread> pool;
+  pool.emplace_back(work, 23);
+  while (!pool.empty()) {
+    pool.back().join();
+    pool.pop_back();
+  }
+}
+
+void pool_for_each() {
+  std::vector<std::thread> pool;
+  pool.emplace_back(work, 24);
+  std::for_each(pool.begin(), pool.end(), [](std::thread &t) { t.join(); });
+}
+
+// Joined once, then tested before any second join.
+void joined_once_then_tested() {
+  std::thread t(work, 26);
+  t.join();
+  if (t.joinable())
+    t.join();
+  t = std::thread(work, 27);
+  t.join();
+}
+
+// Handed to the caller, who joins.
+std::vector<std::thread> start_pool() {
+  std::vector<std::thread> pool;
+  pool.emplace_back(work, 25);
+  return pool;
+}
+
 int main() {
+  {
+    Service s;
+    Stoppable st;
+    st.start();
+    Farm f;
+    f.add();
+    Background b;
+    b.add();
+  }
+  pool_index_loop();
+  pool_drained();
+  pool_for_each();
+  joined_once_then_tested();
+  std::vector<std::thread> started = start_pool();
+  for (std::thread &t : started)
+    t.join();
   joined();
   joined_on_every_path(true);
   jthread_joins_itself();

@@ -142,6 +142,200 @@ TEST(ThreadNotJoined, CapturedByReferenceIsNotTracked) {
   EXPECT_TRUE(R.empty());
 }
 
+TEST(ThreadNotJoined, MemberThreadWithoutDestructor) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct S {\n"
+                                          "  S() : t(work) {}\n"
+                                          "  std::thread t;\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "std::thread member 't' is started but the implicit destructor of "
+            "'S' does not join or detach it, which calls std::terminate (join "
+            "it in a destructor, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, MemberThreadJoinedOnOnePathOnly) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct S {\n"
+                                          "  bool b = false;\n"
+                                          "  std::thread t;\n"
+                                          "  void go() { t = std::thread(work); }\n"
+                                          "  ~S() {\n"
+                                          "    if (b) return;\n"
+                                          "    t.join();\n"
+                                          "  }\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 4);
+  EXPECT_EQ(R[0].Message,
+            "the destructor of 'S' can finish while std::thread member 't' is "
+            "still joinable, which calls std::terminate (join it on every "
+            "path, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, MemberThreadsThatAreFine) {
+  // Never started; joined through a helper; a helper defined elsewhere;
+  // detached; std::jthread.
+  auto R = run<ThreadNotJoinedCheck>(
+      code("struct Idle { std::thread t; };\n"
+           "struct A {\n"
+           "  std::thread t;\n"
+           "  void go() { t = std::thread(work); }\n"
+           "  void stop() { if (t.joinable()) t.join(); }\n"
+           "  ~A() { stop(); }\n"
+           "};\n"
+           "struct B {\n"
+           "  std::thread t{work};\n"
+           "  void stop();\n"
+           "  ~B() { stop(); }\n"
+           "};\n"
+           "struct C {\n"
+           "  std::thread t{work};\n"
+           "  ~C() { t.detach(); }\n"
+           "};\n"
+           "struct D {\n"
+           "  std::jthread t{work};\n"
+           "  std::vector<std::jthread> v;\n"
+           "  void add() { v.emplace_back(work); }\n"
+           "};\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(ThreadNotJoined, MemberContainerWithDestructorThatDoesNotJoin) {
+  auto R = run<ThreadNotJoinedCheck>(code("struct P {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  void add() { v.emplace_back(work); }\n"
+                                          "  ~P() { v.clear(); }\n"
+                                          "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 3);
+  EXPECT_EQ(R[0].Message,
+            "the destructor of 'P' does not join the threads in member 'v' (a "
+            "container of std::thread), which calls std::terminate (join "
+            "every element, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainerNeverJoined) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  v.emplace_back(work);\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 1);
+  EXPECT_EQ(R[0].Message,
+            "the threads in 'v' (a container of std::thread) are never joined "
+            "or detached; destroying a joinable element calls std::terminate "
+            "(join every element, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainerJoinedOnlyInsideABranch) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f(bool b) {\n"
+                                          "  std::vector<std::thread> v;\n"
+                                          "  std::thread t(work);\n"
+                                          "  v.push_back(std::move(t));\n"
+                                          "  if (b)\n"
+                                          "    for (auto &w : v) w.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 1);
+  EXPECT_EQ(R[0].Message,
+            "the threads in 'v' (a container of std::thread) can be destroyed "
+            "while still joinable, which calls std::terminate (join every "
+            "element on every path, or use std::jthread)");
+}
+
+TEST(ThreadNotJoined, LocalContainersThatAreFine) {
+  auto R = run<ThreadNotJoinedCheck>(
+      code("void keep(std::vector<std::thread> &);\n"
+           "void iterators() {\n"
+           "  std::vector<std::thread> v;\n"
+           "  v.emplace_back(work);\n"
+           "  for (auto it = v.begin(); it != v.end(); ++it) it->join();\n"
+           "}\n"
+           "void handed_over() {\n"
+           "  std::vector<std::thread> v;\n"
+           "  v.emplace_back(work);\n"
+           "  keep(v);\n"
+           "}\n"
+           "void default_threads() {\n"
+           "  std::vector<std::thread> v(4);\n"
+           "  v.emplace_back();\n"
+           "}\n"
+           "void jthreads() {\n"
+           "  std::vector<std::jthread> v;\n"
+           "  v.emplace_back(work);\n"
+           "}\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(ThreadNotJoined, JoinTwiceAndJoinAfterDetach) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::thread t(work);\n"
+                                          "  t.join();\n"
+                                          "  t.join();\n"
+                                          "  std::thread u(work);\n"
+                                          "  u.detach();\n"
+                                          "  u.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 3);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 't' is joined while it is not joinable (it was "
+            "already joined), which throws std::system_error");
+  EXPECT_EQ(R[1].Line, L + 6);
+  EXPECT_EQ(R[1].Message,
+            "std::thread 'u' is joined while it is not joinable (it was "
+            "detached), which throws std::system_error");
+}
+
+TEST(ThreadNotJoined, JoinOnDefaultConstructedAndMovedFrom) {
+  auto R = run<ThreadNotJoinedCheck>(code("void f() {\n"
+                                          "  std::thread t;\n"
+                                          "  t.join();\n"
+                                          "  std::thread a(work);\n"
+                                          "  std::thread b = std::move(a);\n"
+                                          "  a.detach();\n"
+                                          "  b.join();\n"
+                                          "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 't' is joined while it is not joinable (it was "
+            "default-constructed and never started), which throws "
+            "std::system_error");
+  EXPECT_EQ(R[1].Line, L + 5);
+  EXPECT_EQ(R[1].Message,
+            "std::thread 'a' is detached while it is not joinable (it was "
+            "moved from), which throws std::system_error");
+}
+
+TEST(ThreadNotJoined, JoinOnlyReportedWhenDefinite) {
+  // Started on one path only; joined in a loop; tested with joinable();
+  // passed by reference (may be restarted); member joined twice in a
+  // destructor.
+  auto R = run<ThreadNotJoinedCheck>(
+      code("void restart(std::thread &);\n"
+           "void f(bool b, int n) {\n"
+           "  std::thread t;\n"
+           "  if (b) t = std::thread(work);\n"
+           "  t.join();\n"
+           "  std::thread u(work);\n"
+           "  u.join();\n"
+           "  if (u.joinable()) u.join();\n"
+           "  restart(u);\n"
+           "  u.join();\n"
+           "}\n"
+           "struct S {\n"
+           "  std::thread w{work};\n"
+           "  ~S() { w.join(); w.join(); }\n"
+           "};\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 13);
+  EXPECT_EQ(R[0].Message,
+            "std::thread 'w' is joined while it is not joinable (it was "
+            "already joined), which throws std::system_error");
+}
+
 TEST(ThreadDanglingCapture, JoinedLocalIsFine) {
   auto R = run<ThreadDanglingCaptureCheck>(code("int f() {\n"
                                                 "  int x = 0;\n"
@@ -184,12 +378,65 @@ TEST(ThreadDanglingCapture, ThreadHandedToAnotherFunction) {
 }
 
 TEST(ThreadDanglingCapture, DiscardedAsyncBlocks) {
+  // Not a dangling capture (the discarded future waits at the end of the
+  // statement), but the call is synchronous: its own message.
   auto R = run<ThreadDanglingCaptureCheck>(
       code("void f() {\n"
            "  int x = 0;\n"
            "  std::async(std::launch::async, [&x] { x = 1; });\n"
+           "  (void)std::async(work);\n"
+           "  std::async(std::launch::deferred, work);\n"
            "}\n"));
-  EXPECT_TRUE(R.empty());
+  ASSERT_EQ(R.size(), 2u);
+  const std::string Discarded =
+      "the std::future returned by std::async is discarded: its destructor "
+      "waits for the task at the end of this statement, so the call runs "
+      "synchronously (keep the future and call get() when the result is "
+      "needed)";
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message, Discarded);
+  EXPECT_EQ(R[1].Line, L + 3);
+  EXPECT_EQ(R[1].Message, Discarded);
+}
+
+TEST(ThreadDanglingCapture, FutureMovedOutOfTheFrame) {
+  auto R = run<ThreadDanglingCaptureCheck>(
+      code("void f(std::future<void> &out) {\n"
+           "  int x = 0;\n"
+           "  auto fut = std::async(std::launch::async, [&x] { x = 1; });\n"
+           "  out = std::move(fut);\n"
+           "}\n"
+           "void g() {\n"
+           "  int y = 0;\n"
+           "  auto fut = std::async(std::launch::async, [&y] { y = 1; });\n"
+           "  auto kept = std::move(fut);\n"
+           "}\n"));
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, L + 2);
+  EXPECT_EQ(R[0].Message,
+            "local variable 'x' is captured by reference by a thread that may "
+            "outlive it: the future is stored outside this function");
+}
+
+TEST(ThreadDanglingCapture, LocalReachedThroughAPointer) {
+  auto R = run<ThreadDanglingCaptureCheck>(
+      code("void g(int *);\n"
+           "void f() {\n"
+           "  int x = 0;\n"
+           "  int *p = &x;\n"
+           "  std::thread t([p] { *p = 1; });\n"
+           "  t.detach();\n"
+           "  std::thread(g, p).detach();\n"
+           "  std::thread u([q = p] { *q = 2; });\n"
+           "  u.join();\n"
+           "}\n"));
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, L + 4);
+  EXPECT_EQ(R[0].Message,
+            "local variable 'x' is reached through pointer 'p' by a thread "
+            "that may outlive it: the thread is detached");
+  EXPECT_EQ(R[1].Line, L + 6);
+  EXPECT_EQ(R[1].Message, R[0].Message);
 }
 
 TEST(ThreadDanglingCapture, ThisOptionOff) {
