@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <new>
 #include <execinfo.h>
+#include <sys/resource.h>
+#include <unwind.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,20 @@ static Held *held_alloc(u32 cap) {
   return static_cast<Held *>(os_alloc(sizeof(Held) * cap));
 }
 
+extern "C" void *__libc_stack_end;
+
+// The main thread's stack: from where the kernel started it down to the
+// stack limit (capped: nothing else is mapped in that range).
+static void main_stack_bounds(ThreadState *t) {
+  uptr hi = uptr(__libc_stack_end);
+  rlimit rl;
+  if (!hi || getrlimit(RLIMIT_STACK, &rl) != 0) return;
+  uptr size = 8u << 20;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < size) size = uptr(rl.rlim_cur);
+  t->stack_lo = hi - size;
+  t->stack_hi = hi;
+}
+
 ThreadState *create_self() {
   ThreadState *t;
   {
@@ -74,7 +90,7 @@ ThreadState *create_self() {
   }
   if (t) {
     t->ctx.clear();
-    memset(t->stack_cache, 0, sizeof t->stack_cache);
+    memset(t->shapes, 0, sizeof t->shapes);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
     t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
@@ -88,6 +104,8 @@ ThreadState *create_self() {
   t->ncreate = 0;
   t->epoch = 0;
   t->epoch_salt = 0;
+  t->stack_lo = t->stack_hi = 0;
+  if (t->os_tid == int(getpid())) main_stack_bounds(t);
   {
     SpinGuard g(g_sync_mu);
     sync_ensure_locked(t->tid);
@@ -147,6 +165,19 @@ void *thread_trampoline(void *p) {
   ThreadState *t = self();
   t->parent_tid = r->parent;
   t->ncreate = r->n;
+  {
+    // Outside the lock hooks: pthread_getattr_np may allocate.
+    pthread_attr_t a;
+    void *lo = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+      if (pthread_attr_getstack(&a, &lo, &size) == 0 && lo && size) {
+        t->stack_lo = uptr(lo);
+        t->stack_hi = uptr(lo) + size;
+      }
+      pthread_attr_destroy(&a);
+    }
+  }
   {
     SpinGuard g(g_sync_mu);
     sync_ensure_locked(r->parent > t->tid ? r->parent : t->tid);
@@ -369,26 +400,106 @@ static void record_cycle(Graph &g, const u32 *cyc, u32 n, Finding **pending, u32
 
 static constexpr u64 kChainSeed = 0x2545F4914F6CDD1Dull;
 
+// ---------------------------------------------------------- edge stacks
+// Unwinding is the slow path's main cost (libgcc's unwinder: a table
+// lookup and a CFI interpretation per frame). One unwind records, besides
+// the return addresses, where on the stack each of them was stored; a
+// later capture from a frame at the same address compares those stored
+// words with what it expects — a few loads instead of an unwind.
+struct Unwind {
+  uptr base;      // CFA of the frame whose callers are wanted
+  u32 n, max;
+  s32 found;      // index of the first caller frame, -1 until base is seen
+  uptr ip[128];
+  uptr slot[128]; // where ip[i] was stored
+};
+
+static _Unwind_Reason_Code unwind_step(_Unwind_Context *c, void *arg) {
+  Unwind *u = static_cast<Unwind *>(arg);
+  uptr ip = _Unwind_GetIP(c);
+  // libgcc's CFA of a context is its callee's CFA, that is the caller's
+  // stack pointer at the call: the context's own return address (ip) sits
+  // just below it (x86-64).
+  uptr cfa = _Unwind_GetCFA(c);
+  if (u->n >= u->max || !ip) return _URC_END_OF_STACK;
+  if (u->found < 0) {
+    // Frames up to and including the base frame are the recorder's; the
+    // base frame's caller is the context whose callee CFA is base.
+    if (cfa != u->base) return _URC_NO_REASON;
+    u->found = 0;
+  }
+  u->ip[u->n] = ip;
+  u->slot[u->n] = cfa - sizeof(uptr);
+  ++u->n;
+  return _URC_NO_REASON;
+}
+
+static inline bool shape_usable(const ThreadState *t, uptr base) {
+#if defined(__x86_64__)
+  return g_opt.stack_dedup && t->stack_hi && base >= t->stack_lo && base < t->stack_hi;
+#else
+  (void)t;
+  (void)base;
+  return false;
+#endif
+}
+
+static inline bool shape_matches(const ThreadState::ShapeSlot &s, uptr base, uptr hi) {
+  if (s.base != base || !s.stack) return false;
+  for (u32 k = 0; k < s.n; ++k) {
+    uptr a = base + uptr(intptr_t(s.off[k]));
+    if (a + sizeof(uptr) > hi) return false;
+    if (*reinterpret_cast<const volatile uptr *>(a) != s.ip[k]) return false;
+  }
+  return true;
+}
+
+// The stack of a new edge: the callers of the frame whose CFA is `base`
+// (the slow path's), reused from the memo when the innermost frames match.
+static __attribute__((noinline)) const Stack *edge_stack(ThreadState *t, uptr base, uptr site) {
+  ThreadState::ShapeSlot *slot = nullptr;
+  bool memo = shape_usable(t, base);
+  if (memo) {
+    slot = &t->shapes[mix(base, site) & (kShapeSlots - 1)];
+    if (shape_matches(*slot, base, t->stack_hi)) return slot->stack;
+  }
+  Unwind u;
+  u.base = base;
+  u.n = 0;
+  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
+  if (depth > 100) depth = 100;
+  u.max = depth;
+  u.found = -1;
+  _Unwind_Backtrace(unwind_step, &u);
+  if (u.found < 0) {  // the base frame was not seen: fall back to skipping
+    return capture_stack_record(3);
+  }
+  Stack *st = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * u.n));
+  st->n = u.n;
+  memcpy(st->pc, u.ip, sizeof(uptr) * u.n);
+  if (memo) {
+    u32 k = 0;
+    for (; k < u.n && k < kShapeFrames; ++k) {
+      intptr_t off = intptr_t(u.slot[k] - base);
+      if (off < -intptr_t(sizeof(uptr)) || off > (1 << 30) || u.slot[k] + sizeof(uptr) > t->stack_hi)
+        break;
+      slot->off[k] = s32(off);
+      slot->ip[k] = u.ip[k];
+    }
+    if (k == u.n || k == kShapeFrames) {
+      slot->base = base;
+      slot->n = k;
+      slot->stack = st;
+    } else {
+      slot->stack = nullptr;
+    }
+  }
+  return st;
+}
+
 static void slow_path(ThreadState *t, u32 top) {
   Held *h = t->held.load(std::memory_order_relaxed);
-  // Unwinding the whole stack is the slow path's main cost; an order first
-  // seen under the same innermost frames as an earlier one reuses that
-  // stack (a short unwind is much cheaper than a full one).
-  const Stack *st = nullptr;
-  ThreadState::StackSlot *slot = nullptr;
-  u64 sig = 0;
-  if (g_opt.stack_dedup) {
-    uptr near[8];
-    u32 k = capture_stack(near, 8, 1);
-    sig = kChainSeed;
-    for (u32 i = 0; i < k; ++i) sig = mix(sig, near[i]);
-    slot = &t->stack_cache[(sig >> 7) & 63];
-    if (slot->stack && slot->sig == sig) st = slot->stack;
-  }
-  if (!st) {
-    st = capture_stack_record(2);
-    if (slot) *slot = {sig, st};
-  }
+  const Stack *st = edge_stack(t, uptr(__builtin_dwarf_cfa()), h[top].pc);
   Graph &g = *g_graph;
   Finding *pending[16];
   u32 npending = 0;

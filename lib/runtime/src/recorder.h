@@ -89,6 +89,8 @@ struct Held {
 };
 
 constexpr u32 kMaxCreateFrames = 32;
+constexpr u32 kShapeFrames = 16;
+constexpr u32 kShapeSlots = 32;
 
 struct ThreadState {
   u32 tid;
@@ -114,12 +116,21 @@ struct ThreadState {
   u64 epoch_salt;
   ThreadState *next_all;
   ThreadState *next_free;
-  // Stacks already captured by this thread, by a hash of their innermost
-  // eight frames (stack_dedup).
-  struct StackSlot {
-    u64 sig;
+  // This thread's stack, when known (0 otherwise): the stack-shape memo
+  // below only reads memory inside it.
+  uptr stack_lo, stack_hi;
+  // Stack-shape memo (stack_dedup): for a stack captured by this thread,
+  // where its innermost return addresses sat relative to the slow path's
+  // frame. A later new edge whose frame is at the same address and whose
+  // return addresses are found at the same places has the same innermost
+  // frames, so it reuses the stack without unwinding.
+  struct ShapeSlot {
+    uptr base;           // CFA of the slow path's frame at capture
+    u32 n;               // return addresses to compare
+    s32 off[kShapeFrames];  // where each sat, relative to base
+    uptr ip[kShapeFrames];
     const Stack *stack;
-  } stack_cache[64];
+  } shapes[kShapeSlots];
 };
 
 extern __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));

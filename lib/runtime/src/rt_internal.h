@@ -20,6 +20,7 @@ using u8 = uint8_t;
 using u16 = uint16_t;
 using u32 = uint32_t;
 using u64 = uint64_t;
+using s32 = int32_t;
 using uptr = uintptr_t;
 
 // ---------------------------------------------------------------- memory
