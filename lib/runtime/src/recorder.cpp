@@ -589,16 +589,24 @@ static void slow_path(ThreadState *t, u32 top) {
   for (u32 i = 0; i < npending; ++i) emit_finding(pending[i]);
 }
 
-static u32 resolve(uptr addr, u8 kind, uptr pc) {
+// The node word (id and slot generation) for addr, creating the node.
+static u64 resolve(uptr addr, u8 kind, uptr pc) {
   Graph &g = *g_graph;
-  u32 id = g.lookup(addr);
-  if (id) return id;
+  u64 w = g.lookup_word(addr);
+  if (w) return w;
   SpinGuard gg(g.mu);
-  return g.get_or_create(addr, kind, pc);
+  u32 id = g.get_or_create(addr, kind, pc);
+  return id ? g.word(id) : 0;
+}
+
+// Slot generations keep a recycled node slot from matching contexts that
+// were recorded for the lock it held before.
+static inline u64 chain_word(u32 node, u32 gen, u8 mode, u8 no_edge) {
+  return ((u64(gen) << 32 | node) << 2) + u64(mode) * 2 + no_edge;
 }
 
 static inline u64 chain_step(u64 prev, const Held &e) {
-  return mix(prev, u64(e.node) * 4 + u64(e.mode) * 2 + e.no_edge);
+  return mix(prev, chain_word(e.node, e.gen, e.mode, e.no_edge));
 }
 
 static void recompute_chains(Held *h, u32 from, u32 n) {
@@ -618,13 +626,17 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   t->busy++;
   for (u32 i = 0; i < n; ++i) {
     if (!h[i].node) {
-      h[i].node = resolve(h[i].addr, h[i].kind, h[i].pc);
+      u64 w = resolve(h[i].addr, h[i].kind, h[i].pc);
+      h[i].node = u32(w);
+      h[i].gen = u32(w >> 32);
       recompute_chains(h, i, n);
     }
   }
-  p.node = resolve(p.addr, p.kind, p.pc);
+  u64 w = resolve(p.addr, p.kind, p.pc);
+  p.node = u32(w);
+  p.gen = u32(w >> 32);
   if (p.node) {
-    p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(p.mode) * 2 + p.no_edge);
+    p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
   }
   t->busy--;
@@ -659,12 +671,16 @@ void commit_full(const Prep &p) {
   e.pc = p.pc;
   e.no_edge = p.no_edge;
   e.node = n ? p.node : 0;
+  e.gen = n ? p.gen : 0;
   e.chain = n ? p.chain : 0;
   t->nheld.store(n + 1, std::memory_order_release);
   if (!p.known && n) {
     t->busy++;
     slow_path(t, n);
-    t->ctx.insert(ctx_key(t, p.chain));
+    // Tagged with the acquired lock: contexts of destroyed locks can never
+    // match again and are dropped when the cache would grow.
+    t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node,
+                  [](u64 w) { return g_graph->word_dead(w); });
     t->busy--;
   }
 }

@@ -80,6 +80,7 @@ inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
 struct Held {
   uptr addr;
   u32 node;   // 0 until needed: a lock taken with nothing held stays unresolved
+  u32 gen;    // the node slot's generation (Graph::lookup_word)
   u32 count;  // recursion
   u64 chain;  // hash of (node, mode) of this and every entry below
   uptr pc;
@@ -157,7 +158,7 @@ struct Prep {
   ThreadState *t;
   uptr addr, pc;
   u64 chain;
-  u32 node, reentry;
+  u32 node, gen, reentry;
   u8 kind, mode, no_edge;
   bool known, skip;
 };
@@ -175,6 +176,7 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
   p.reentry = 0;
   p.node = 0;
+  p.gen = 0;
   p.chain = 0;
   p.known = true;
   p.skip = t->busy != 0;
