@@ -10,6 +10,8 @@
 
 namespace fearless_rt {
 
+std::atomic<u64> g_addr_epoch{0};
+
 void fatal(const char *msg) {
   const char prefix[] = "fearless: fatal: ";
   ssize_t r = write(2, prefix, sizeof(prefix) - 1);
@@ -207,6 +209,7 @@ void Graph::retire(uptr addr) {
   if (!id) return;
   __atomic_store_n(&nodes_[id].retired, u8(1), __ATOMIC_RELAXED);
   addr_map_.set(addr, 0);
+  g_addr_epoch.fetch_add(1, std::memory_order_release);
   uptr page = (addr >> kPageShift) + 1;
   u64 c = page_map_.get(page);
   page_map_.set(page, c ? c - 1 : 0);

@@ -91,6 +91,7 @@ ThreadState *create_self() {
   if (t) {
     t->ctx.clear();
     memset(t->shapes, 0, sizeof t->shapes);
+    memset(t->addr_ctx, 0, sizeof t->addr_ctx);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
     t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
@@ -114,7 +115,10 @@ ThreadState *create_self() {
   t->waiting_for.store(0, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
   t->alive.store(1, std::memory_order_release);
-  if (!t->next_all && g_threads.load() != t) {
+  // A recycled record is already on the list (the tail one too, whose
+  // next_all is null): linking it again would close a loop.
+  if (!t->listed) {
+    t->listed = true;
     SpinGuard g(g_threads_mu);
     t->next_all = g_threads.load(std::memory_order_relaxed);
     g_threads.store(t, std::memory_order_release);
@@ -638,6 +642,7 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   if (p.node) {
     p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
+    if (p.known && p.akey) t->addr_ctx[(p.akey >> 20) & (kSiteSlots - 1)] = p.akey;
   }
   t->busy--;
 }
@@ -681,6 +686,7 @@ void commit_full(const Prep &p) {
     // match again and are dropped when the cache would grow.
     t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node,
                   [](u64 w) { return g_graph->word_dead(w); });
+    if (p.akey) t->addr_ctx[(p.akey >> 20) & (kSiteSlots - 1)] = p.akey;
     t->busy--;
   }
 }

@@ -92,6 +92,7 @@ struct Held {
 constexpr u32 kMaxCreateFrames = 32;
 constexpr u32 kShapeFrames = 16;
 constexpr u32 kShapeSlots = 32;
+constexpr u32 kSiteSlots = 512;
 
 struct ThreadState {
   u32 tid;
@@ -103,6 +104,10 @@ struct ThreadState {
   u32 cap;
   u32 busy;
   KeySet ctx;
+  // In front of ctx: known contexts by the addresses (not node ids) of the
+  // held locks and the new one, salted with g_addr_epoch, so a known order
+  // costs no node lookup at all. Direct-mapped; a miss falls back to ctx.
+  u64 addr_ctx[kSiteSlots];
   std::atomic<uptr> waiting_for;
   std::atomic<u64> wait_since;
   std::atomic<u32> wait_mode;
@@ -117,6 +122,7 @@ struct ThreadState {
   u64 epoch_salt;
   ThreadState *next_all;
   ThreadState *next_free;
+  bool listed;  // on the g_threads list (records are reused, never unlinked)
   // This thread's stack, when known (0 otherwise): the stack-shape memo
   // below only reads memory inside it.
   uptr stack_lo, stack_hi;
@@ -158,6 +164,7 @@ struct Prep {
   ThreadState *t;
   uptr addr, pc;
   u64 chain;
+  u64 akey;  // addr_ctx entry to set once the context is known, or 0
   u32 node, gen, reentry;
   u8 kind, mode, no_edge;
   bool known, skip;
@@ -175,6 +182,7 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   p.pc = pc;
   p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
   p.reentry = 0;
+  p.akey = 0;
   p.node = 0;
   p.gen = 0;
   p.chain = 0;
@@ -189,24 +197,35 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
       return;
     }
   }
-  if (n) prepare_nested(p, t, n, h);
+  if (!n) return;
+  if (!p.no_edge) {
+    u64 k = t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
+    for (u32 i = 0; i < n; ++i) k = mix(k, h[i].addr * 4 + h[i].mode * 2 + h[i].no_edge);
+    k = mix(k, addr * 4 + mode * 2);
+    u64 &slot = t->addr_ctx[(k >> 20) & (kSiteSlots - 1)];
+    if (slot == k) return;  // known: the pushed entry stays unresolved
+    p.akey = k;
+  }
+  prepare_nested(p, t, n, h);
 }
 
 inline void commit(const Prep &p) {
   if (p.skip) return;
   ThreadState *t = p.t;
   u32 n = t->nheld.load(std::memory_order_relaxed);
-  if (n == 0 && !p.reentry) {  // flat locking: stay thread-local
-    Held &e = t->held.load(std::memory_order_relaxed)[0];
+  // A flat acquisition, or a known order: stay thread-local.
+  if (!p.reentry && (n == 0 || p.known) && n < t->cap) {
+    Held &e = t->held.load(std::memory_order_relaxed)[n];
     __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
     __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
     e.mode = p.mode;
     e.kind = p.kind;
     e.pc = p.pc;
     e.no_edge = p.no_edge;
-    e.node = 0;
-    e.chain = 0;
-    t->nheld.store(1, std::memory_order_release);
+    e.node = n ? p.node : 0;
+    e.gen = n ? p.gen : 0;
+    e.chain = n ? p.chain : 0;
+    t->nheld.store(n + 1, std::memory_order_release);
     return;
   }
   commit_full(p);

@@ -179,6 +179,10 @@ inline u64 mix(u64 h, u64 v) {
   return x ? x : 1;
 }
 
+// Bumped (by Graph::retire) whenever an address stops being the lock it
+// was: address-keyed caches computed before then stop matching.
+extern std::atomic<u64> g_addr_epoch;
+
 // ------------------------------------------------------------ lock graph
 enum LockKind : u8 { kMutex = 0, kRwlock = 1, kSpin = 2, kCustom = 3 };
 enum Mode : u8 { kWrite = 0, kRead = 1 };
