@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <gtest/gtest.h>
 #include <set>
 
@@ -378,6 +379,46 @@ TEST(RuntimeWatchdog, RealHangIsDiagnosedAndExits) {
   EXPECT_TRUE(lines.count(marker_line(kSrc, "hang_t2"))) << diag(o);
   EXPECT_NE(o.run.err.find("ERROR: fearless: deadlock"), std::string::npos);
   EXPECT_NE(o.run.err.find("Wait-for cycle:"), std::string::npos);
+}
+
+// The blocked thread's "waiting_in" and the lines of the stacks of the
+// blocked threads that name the scenario's source.
+static std::map<std::string, std::set<int>> waits_by_kind(const Json &f) {
+  std::map<std::string, std::set<int>> out;
+  for (const Json &w : f["waits"].arr) {
+    std::set<int> &lines = out[w["waiting_in"].str];
+    for (const Json &fr : w["blocked_at"].arr)
+      if (fr["file"].str.find("scenarios.cpp") != std::string::npos) lines.insert(int(fr["line"].num));
+  }
+  return out;
+}
+
+TEST(RuntimeWatchdog, HangInConditionVariableReacquireIsDiagnosed) {
+  Outcome o = scenario("hang_cond", "watchdog_ms=1000:exitcode=42", 30);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 42) << diag(o);
+  auto d = o.findings("fearless-rt-deadlock");
+  ASSERT_EQ(d.size(), 1u) << diag(o);
+  ASSERT_EQ((*d[0])["waits"].size(), 2u) << diag(o);
+  auto kinds = waits_by_kind(*d[0]);
+  ASSERT_EQ(kinds.count("condition_variable"), 1u) << diag(o);
+  ASSERT_EQ(kinds.count("lock"), 1u) << diag(o);
+  EXPECT_TRUE(kinds["lock"].count(marker_line(kSrc, "hang_cond_t2"))) << diag(o);
+  EXPECT_NE(o.run.err.find("in a condition variable wait"), std::string::npos) << diag(o);
+}
+
+TEST(RuntimeWatchdog, HangInAnnotatedLockIsDiagnosed) {
+  Outcome o = scenario("hang_custom", "watchdog_ms=1000:exitcode=43", 30);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 43) << diag(o);
+  auto d = o.findings("fearless-rt-deadlock");
+  ASSERT_EQ(d.size(), 1u) << diag(o);
+  ASSERT_EQ((*d[0])["waits"].size(), 2u) << diag(o);
+  auto kinds = waits_by_kind(*d[0]);
+  ASSERT_EQ(kinds.count("annotated_lock"), 1u) << diag(o);
+  ASSERT_EQ(kinds.count("lock"), 1u) << diag(o);
+  EXPECT_TRUE(kinds["lock"].count(marker_line(kSrc, "hang_custom_t1"))) << diag(o);
+  EXPECT_NE(o.run.err.find("in an annotated lock"), std::string::npos) << diag(o);
 }
 
 TEST(RuntimeLink, StaticRuntimeLinkedIn) {

@@ -433,7 +433,10 @@ __attribute__((visibility("default"))) int pthread_spin_destroy(pthread_spinlock
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   PASS_THROUGH(cond_wait, c, m);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_wait(c, m);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -442,7 +445,10 @@ __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t
                                                                  const struct timespec *ts) {
   PASS_THROUGH(cond_timedwait, c, m, ts);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_timedwait(c, m, ts);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -451,7 +457,10 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
                                                                  clockid_t clk, const struct timespec *ts) {
   PASS_THROUGH(cond_clockwait, c, m, clk, ts);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_clockwait(c, m, clk, ts);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -499,16 +508,20 @@ __attribute__((visibility("default"))) void free(void *p) {
 }
 
 // ------------------------------------------------------------ public API
-__attribute__((visibility("default"))) void fearless_before_lock(const void *, int) {
-  // Blocking custom locks are not watched (the recorder cannot time them
-  // out); the order is recorded at fearless_after_lock.
+__attribute__((visibility("default"))) void fearless_before_lock(const void *l, int) {
+  // The recorder cannot time out a custom lock's wait: the wait is
+  // published, so a watched thread of a wait-for cycle through it reports
+  // the cycle. The order is recorded at fearless_after_lock.
   ensure_init();
+  if (ready() && watchdog_on()) wait_publish_at(uptr(l), kWaitCustom, RET_PC);
 }
 
 __attribute__((visibility("default"))) void fearless_after_lock(const void *l, int mode, int is_try,
                                                                int acquired) {
   ensure_init();
-  if (!ready() || !acquired) return;
+  if (!ready()) return;
+  if (watchdog_on() && self()->waiting_for.load(std::memory_order_relaxed) == uptr(l)) wait_unpublish();
+  if (!acquired) return;
   on_acquired(uptr(l), kCustom, mode == FEARLESS_LOCK_READ ? kRead : kWrite, is_try != 0, false, RET_PC);
 }
 

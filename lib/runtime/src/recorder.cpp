@@ -114,6 +114,7 @@ ThreadState *create_self() {
   t->busy = 0;
   t->waiting_for.store(0, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
   t->alive.store(1, std::memory_order_release);
   // A recycled record is already on the list (the tail one too, whose
   // next_all is null): linking it again would close a loop.
@@ -141,6 +142,7 @@ static SpinLock g_tramp_mu;
 static TrampolineRec *g_tramp_free = nullptr;
 
 u32 capture_stack(uptr *out, u32 max, u32 skip);
+static u32 unwind_callers(uptr base, uptr *out, u32 max);
 
 void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
   TrampolineRec *r;
@@ -159,7 +161,7 @@ void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
   r->parent_epoch = t->epoch;
   epoch_advance(t);
   t->busy++;
-  r->n = capture_stack(r->pcs, kMaxCreateFrames, 2);
+  r->n = unwind_callers(uptr(__builtin_dwarf_cfa()), r->pcs, kMaxCreateFrames);
   t->busy--;
   return r;
 }
@@ -438,6 +440,32 @@ static _Unwind_Reason_Code unwind_step(_Unwind_Context *c, void *arg) {
   return _URC_NO_REASON;
 }
 
+// The return addresses of the callers of the frame whose CFA is base,
+// innermost first. Counting frames to skip instead would depend on what
+// the compiler inlined.
+static u32 unwind_callers(uptr base, uptr *out, u32 max) {
+  Unwind u;
+  u.base = base;
+  u.n = 0;
+  u.max = max < 128 ? max : 128;
+  u.found = -1;
+  _Unwind_Backtrace(unwind_step, &u);
+  if (u.found < 0) return capture_stack(out, max, 2);
+  memcpy(out, u.ip, sizeof(uptr) * u.n);
+  return u.n;
+}
+
+static const Stack *stack_of_callers(uptr base) {
+  uptr tmp[128];
+  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
+  if (depth > 100) depth = 100;
+  u32 n = unwind_callers(base, tmp, depth);
+  Stack *s = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * n));
+  s->n = n;
+  memcpy(s->pc, tmp, sizeof(uptr) * n);
+  return s;
+}
+
 static inline bool shape_usable(const ThreadState *t, uptr base) {
 #if defined(__x86_64__)
   return g_opt.stack_dedup && t->stack_hi && base >= t->stack_lo && base < t->stack_hi;
@@ -475,9 +503,7 @@ static __attribute__((noinline)) const Stack *edge_stack(ThreadState *t, uptr ba
   u.max = depth;
   u.found = -1;
   _Unwind_Backtrace(unwind_step, &u);
-  if (u.found < 0) {  // the base frame was not seen: fall back to skipping
-    return capture_stack_record(3);
-  }
+  if (u.found < 0) return capture_stack_record(3);  // base not seen: skip frames
   Stack *st = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * u.n));
   st->n = u.n;
   memcpy(st->pc, u.ip, sizeof(uptr) * u.n);
@@ -826,6 +852,7 @@ unsigned watchdog_period_ms() {
 void wait_begin(uptr addr, u8 mode) {
   ThreadState *t = self();
   t->wait_mode.store(mode, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -880,7 +907,7 @@ unsigned wait_tick() {
   ThreadState *t = self();
   if (!t->wait_stack.load(std::memory_order_relaxed)) {
     t->busy++;
-    t->wait_stack.store(capture_stack_record(2), std::memory_order_release);
+    t->wait_stack.store(stack_of_callers(uptr(__builtin_dwarf_cfa())), std::memory_order_release);
     t->busy--;
   }
   u64 min_ns = u64(g_opt.watchdog_ms) * 1000000ull;
@@ -919,6 +946,7 @@ unsigned wait_tick() {
         f->wd_os_tids[k] = ts[k]->os_tid;
         f->lock_addrs[k] = locks[k];
         f->wd_stacks[k] = ts[k]->wait_stack.load(std::memory_order_acquire);
+        f->wd_kinds[k] = u8(ts[k]->wait_kind.load(std::memory_order_relaxed));
         // The holder of locks[k] is ts[(k+1)%n]; its acquisition site:
         ThreadState *hd = ts[(k + 1) % n];
         Held *h = hd->held.load(std::memory_order_acquire);

@@ -112,6 +112,8 @@ struct ThreadState {
   std::atomic<u64> wait_since;
   std::atomic<u32> wait_mode;
   std::atomic<const Stack *> wait_stack;
+  std::atomic<u32> wait_kind;  // WaitKind
+  Stack wait_site;             // one-frame stack for published waits
   u32 ncreate;
   uptr create_pcs[kMaxCreateFrames];
   // Happens-before from thread creation and join: the epoch counts this
@@ -148,6 +150,33 @@ inline ThreadState *self() {
 }
 
 inline bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+
+// What a blocked thread is inside of, for the watchdog's report.
+enum WaitKind : u32 {
+  kWaitLock = 0,     // a pthread lock call
+  kWaitCond = 1,     // a condition variable wait: it must re-acquire the mutex to return
+  kWaitCustom = 2,   // an annotated custom lock (fearless_before_lock)
+};
+
+// A wait the thread cannot time out itself (glibc's internal re-lock in a
+// condition variable wait, a custom lock's own wait loop): published so
+// that a thread of the cycle that is watched sees it, with the call site
+// as its stack. Cleared with wait_unpublish().
+inline void wait_publish_at(uptr addr, u32 kind, uptr pc) {
+  ThreadState *t = self();
+  t->wait_site.n = 1;
+  t->wait_site.pc[0] = pc;
+  t->wait_kind.store(kind, std::memory_order_relaxed);
+  t->wait_stack.store(&t->wait_site, std::memory_order_relaxed);
+  t->wait_since.store(0, std::memory_order_relaxed);
+  t->waiting_for.store(addr, std::memory_order_release);
+}
+inline void wait_unpublish() {
+  ThreadState *t = self();
+  t->waiting_for.store(0, std::memory_order_release);
+  t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
+}
 // Marks the calling thread as (possibly) blocked on addr without a start
 // time, or clears the mark (addr 0).
 inline void wait_publish(uptr addr) {

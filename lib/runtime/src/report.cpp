@@ -690,6 +690,22 @@ static const char *kind_short(u8 k) {
   default: return "unknown";
   }
 }
+static const char *wait_kind_text(u8 k) {
+  switch (k) {
+  case kWaitCond: return " (in a condition variable wait, which must re-acquire it to return)";
+  case kWaitCustom: return " (in an annotated lock)";
+  default: return "";
+  }
+}
+
+static const char *wait_kind_id(u8 k) {
+  switch (k) {
+  case kWaitCond: return "condition_variable";
+  case kWaitCustom: return "annotated_lock";
+  default: return "lock";
+  }
+}
+
 static bool is_error(u8 k) { return k == kFindInversion || k == kFindDeadlock; }
 static const char *supp_type(u8 k) {
   return k == kFindThreadExit ? "thread-exit" : "deadlock";
@@ -938,9 +954,9 @@ static void render_deadlock(Renderer &r) {
   for (u32 k = 0; k < f->nlocks; ++k) {
     u32 holder = f->wd_tids[(k + 1) % f->nlocks];
     const char *nm = data_symbol(f->lock_addrs[k]);
-    t.printf("  Thread T%u (tid=%d) waits for lock 0x%lx%s%s%s held by thread T%u, blocked at:\n",
+    t.printf("  Thread T%u (tid=%d) waits for lock 0x%lx%s%s%s held by thread T%u%s, blocked at:\n",
              f->wd_tids[k], f->wd_os_tids[k], static_cast<unsigned long>(f->lock_addrs[k]),
-             nm ? " (" : "", nm ? nm : "", nm ? ")" : "", holder);
+             nm ? " (" : "", nm ? nm : "", nm ? ")" : "", holder, wait_kind_text(f->wd_kinds[k]));
     if (f->wd_stacks[k]) r.text_stack(f->wd_stacks[k]->pc, f->wd_stacks[k]->n);
     t.printf("  which thread T%u acquired at:\n", holder);
     r.text_stack(&f->lock_pcs[k], 1);
@@ -967,7 +983,8 @@ static void render_deadlock(Renderer &r) {
     j.printf("{\"thread\":%u,\"os_tid\":%d,\"lock\":{\"address\":\"0x%lx\",\"name\":", f->wd_tids[k],
              f->wd_os_tids[k], static_cast<unsigned long>(f->lock_addrs[k]));
     j.json_str(data_symbol(f->lock_addrs[k]));
-    j.printf("},\"holder\":%u,\"blocked_at\":", f->wd_tids[(k + 1) % f->nlocks]);
+    j.printf("},\"holder\":%u,\"waiting_in\":\"%s\",\"blocked_at\":", f->wd_tids[(k + 1) % f->nlocks],
+             wait_kind_id(f->wd_kinds[k]));
     if (f->wd_stacks[k]) r.json_stack(f->wd_stacks[k]->pc, f->wd_stacks[k]->n);
     else j.put("[]");
     j.put(",\"holder_acquired_at\":");
