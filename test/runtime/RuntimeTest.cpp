@@ -421,6 +421,24 @@ TEST(RuntimeWatchdog, HangInAnnotatedLockIsDiagnosed) {
   EXPECT_NE(o.run.err.find("in an annotated lock"), std::string::npos) << diag(o);
 }
 
+#ifdef FEARLESS_SAMPLE_RUNTIME_WATCHDOG_DEADLOCK
+// The sample is built with -O2: std::mutex::lock is inlined into the user
+// function, which must still head the "blocked at" stacks.
+TEST(RuntimeWatchdog, OptimizedBlockedAtShowsTheUserFunction) {
+  Outcome o = scenario("", "watchdog_ms=500", 30, FEARLESS_SAMPLE_RUNTIME_WATCHDOG_DEADLOCK);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 66) << diag(o);
+  auto d = o.findings("fearless-rt-deadlock");
+  ASSERT_EQ(d.size(), 1u) << diag(o);
+  for (const Json &w : (*d[0])["waits"].arr) {
+    bool user = false;
+    for (const Json &fr : w["blocked_at"].arr)
+      if (fr["function"].str.find("hold_then_take") != std::string::npos) user = true;
+    EXPECT_TRUE(user) << diag(o);
+  }
+}
+#endif
+
 TEST(RuntimeLink, StaticRuntimeLinkedIn) {
   Outcome o = scenario("ab_ba", "", 60, FEARLESS_SCENARIOS_STATIC_BIN, /*preload=*/false);
   ASSERT_EQ(o.run.exit_code, 66) << diag(o);
