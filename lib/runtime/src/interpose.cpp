@@ -190,27 +190,35 @@ static int watched_acquire(uptr addr, u8 mode, Try try_fn, Timed timed_fn) {
 
 extern "C" {
 
-__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
-  PASS_THROUGH(mutex_lock, m);
-  Prep p;
-  prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
-  int r;
-  // A free mutex (glibc's __lock word is 0) is taken with the plain call;
-  // only a contended one waits in watched slices. The wait is published
-  // first either way, so a thread that lost the race and blocks unwatched
-  // is still seen on the wait-for chain of the others.
-  if (watchdog_on() && real.mutex_clocklock &&
-      __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0) {
-    r = watched_acquire(
+// The real blocking lock with the watchdog. A free mutex (glibc's __lock
+// word is 0) is taken with the plain call; only a contended one waits in
+// watched slices. The wait is published first either way, so a thread
+// that lost the race and blocks unwatched is still seen on the wait-for
+// chain of the others.
+static inline int mutex_lock_watched(ThreadState *t, pthread_mutex_t *m) {
+  if (!watchdog_on()) return real.mutex_lock(m);
+  if (real.mutex_clocklock && __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0)
+    return watched_acquire(
         uptr(m), kWrite, [&] { return real.mutex_trylock(m); },
         [&](const timespec *ts) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, ts); });
-  } else if (watchdog_on()) {
-    wait_publish(uptr(m));
-    r = real.mutex_lock(m);
-    wait_publish(0);
-  } else {
-    r = real.mutex_lock(m);
+  // wait_since is 0 outside watched waits (wait_end resets it).
+  t->waiting_for.store(uptr(m), std::memory_order_release);
+  int r = real.mutex_lock(m);
+  t->waiting_for.store(0, std::memory_order_release);
+  return r;
+}
+
+__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
+  PASS_THROUGH(mutex_lock, m);
+  ThreadState *t = self();
+  if (flat_ready(t)) {  // nothing held: no order to check
+    int r = mutex_lock_watched(t, m);
+    if (r == 0 || r == EOWNERDEAD) commit_flat(t, uptr(m), kMutex, kWrite, RET_PC);
+    return r;
   }
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
+  int r = mutex_lock_watched(t, m);
   if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }

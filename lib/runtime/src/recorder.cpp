@@ -717,6 +717,28 @@ void commit_full(const Prep &p) {
   }
 }
 
+void commit_flat_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (t->busy) return;
+  Prep p;
+  p.t = t;
+  p.addr = addr;
+  p.pc = pc;
+  p.chain = 0;
+  p.akey = 0;
+  p.node = p.gen = p.reentry = 0;
+  p.kind = kind;
+  p.mode = mode;
+  p.no_edge = 0;
+  p.known = false;  // what is held now was not looked at before the call
+  p.skip = false;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;)
+    if (h[i].addr == addr) p.reentry = i + 1;
+  if (!p.reentry && n) prepare_nested(p, t, n, h);
+  commit_full(p);
+}
+
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
   Prep p;  // NOLINT: filled by prepare
   prepare(p, addr, kind, mode, is_try, is_timed, pc);
@@ -860,7 +882,12 @@ void wait_begin(uptr addr, u8 mode) {
   t->waiting_for.store(addr, std::memory_order_release);
 }
 
-void wait_end() { self()->waiting_for.store(0, std::memory_order_release); }
+void wait_end() {
+  ThreadState *t = self();
+  t->waiting_for.store(0, std::memory_order_release);
+  // Unwatched waits (published without a time) rely on this being 0.
+  t->wait_since.store(0, std::memory_order_relaxed);
+}
 
 static ThreadState *holder_of(uptr addr, ThreadState *prefer) {
   ThreadState *found = nullptr;

@@ -260,6 +260,28 @@ inline void commit(const Prep &p) {
   commit_full(p);
 }
 
+// The flat fast path of a blocking lock: when the thread holds nothing
+// (checked before the real call), the acquisition is only a push.
+inline bool flat_ready(ThreadState *t) {
+  return t->busy == 0 && t->nheld.load(std::memory_order_relaxed) == 0;
+}
+void commit_flat_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
+inline void commit_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != 0 || t->busy, 0)) {
+    commit_flat_slow(t, addr, kind, mode, pc);  // a signal handler took locks in between
+    return;
+  }
+  Held &e = t->held.load(std::memory_order_relaxed)[0];
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = 0;
+  e.node = 0;  // unresolved: gen and chain are set when it is resolved
+  t->nheld.store(1, std::memory_order_release);
+}
+
 inline void on_release(uptr addr) {
   ThreadState *t = self();
   if (t->busy) return;
