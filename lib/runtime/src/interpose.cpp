@@ -208,18 +208,30 @@ static inline int mutex_lock_watched(ThreadState *t, pthread_mutex_t *m) {
   return r;
 }
 
-__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
-  PASS_THROUGH(mutex_lock, m);
-  ThreadState *t = self();
-  if (flat_ready(t)) {  // nothing held: no order to check
+// Something is held: a known order (by address) is a push, anything else
+// goes through prepare/commit. Out of line so that the flat path stays
+// short.
+static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_mutex_t *m, uptr pc) {
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  if (known_by_addr(t, n, uptr(m), kWrite)) {
     int r = mutex_lock_watched(t, m);
-    if (r == 0 || r == EOWNERDEAD) commit_flat(t, uptr(m), kMutex, kWrite, RET_PC);
+    if (r == 0 || r == EOWNERDEAD) commit_push(t, n, uptr(m), kMutex, kWrite, pc);
     return r;
   }
   Prep p;
-  prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
+  prepare(p, uptr(m), kMutex, kWrite, false, false, pc);
   int r = mutex_lock_watched(t, m);
   if (r == 0 || r == EOWNERDEAD) commit(p);
+  return r;
+}
+
+__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
+  PASS_THROUGH(mutex_lock, m);
+  ThreadState *t = self();
+  if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC);
+  // Nothing held: no order to check, only a push.
+  int r = mutex_lock_watched(t, m);
+  if (r == 0 || r == EOWNERDEAD) commit_push(t, 0, uptr(m), kMutex, kWrite, RET_PC);
   return r;
 }
 

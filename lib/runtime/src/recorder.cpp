@@ -668,7 +668,7 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   if (p.node) {
     p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
-    if (p.known && p.akey) t->addr_ctx[(p.akey >> 20) & (kSiteSlots - 1)] = p.akey;
+    if (p.known && p.akey) addr_ctx_slot(t, p.akey) = p.akey;
   }
   t->busy--;
 }
@@ -712,12 +712,12 @@ void commit_full(const Prep &p) {
     // match again and are dropped when the cache would grow.
     t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node,
                   [](u64 w) { return g_graph->word_dead(w); });
-    if (p.akey) t->addr_ctx[(p.akey >> 20) & (kSiteSlots - 1)] = p.akey;
+    if (p.akey) addr_ctx_slot(t, p.akey) = p.akey;
     t->busy--;
   }
 }
 
-void commit_flat_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
   if (t->busy) return;
   Prep p;
   p.t = t;

@@ -202,6 +202,49 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h);
 void commit_full(const Prep &p);
 void on_release_full(ThreadState *t, uptr addr);
 
+// Fast paths of a blocking lock, taken before the real call: nothing held
+// (flat), or a known order recognised by the held locks' addresses. Either
+// way the acquisition is then only a push (commit_push).
+inline bool flat_ready(ThreadState *t) {
+  return t->busy == 0 && t->nheld.load(std::memory_order_relaxed) == 0;
+}
+// The addr_ctx key of taking addr on top of the n held entries h, or 0 if
+// addr is already held (re-entry goes the general way).
+inline u64 addr_ctx_key(const ThreadState *t, u32 n, const Held *h, uptr addr, u8 mode) {
+  u64 k = t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
+  for (u32 i = 0; i < n; ++i) {
+    if (h[i].addr == addr) return 0;
+    k = mix(k, h[i].addr * 4 + h[i].mode * 2 + h[i].no_edge);
+  }
+  return mix(k, addr * 4 + mode * 2);
+}
+inline u64 &addr_ctx_slot(ThreadState *t, u64 k) { return t->addr_ctx[(k >> 20) & (kSiteSlots - 1)]; }
+// Held stack, top n: the known order of taking addr, or 0.
+inline bool known_by_addr(ThreadState *t, u32 n, uptr addr, u8 mode) {
+  if (t->busy || n == 0) return false;
+  u64 k = addr_ctx_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode);
+  return k && addr_ctx_slot(t, k) == k;
+}
+void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
+// After the real call succeeded: push addr above the n entries that were
+// held before the call (unresolved: node, gen and chain are set when
+// something is taken above it).
+inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != n || t->busy || n >= t->cap, 0)) {
+    commit_push_slow(t, addr, kind, mode, pc);  // a signal handler changed the stack meanwhile
+    return;
+  }
+  Held &e = t->held.load(std::memory_order_relaxed)[n];
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = 0;
+  e.node = 0;
+  t->nheld.store(n + 1, std::memory_order_release);
+}
+
 inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
   ThreadState *t = self();
   p.t = t;
@@ -228,11 +271,8 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   }
   if (!n) return;
   if (!p.no_edge) {
-    u64 k = t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
-    for (u32 i = 0; i < n; ++i) k = mix(k, h[i].addr * 4 + h[i].mode * 2 + h[i].no_edge);
-    k = mix(k, addr * 4 + mode * 2);
-    u64 &slot = t->addr_ctx[(k >> 20) & (kSiteSlots - 1)];
-    if (slot == k) return;  // known: the pushed entry stays unresolved
+    u64 k = addr_ctx_key(t, n, h, addr, mode);
+    if (k && addr_ctx_slot(t, k) == k) return;  // known: the pushed entry stays unresolved
     p.akey = k;
   }
   prepare_nested(p, t, n, h);
@@ -258,28 +298,6 @@ inline void commit(const Prep &p) {
     return;
   }
   commit_full(p);
-}
-
-// The flat fast path of a blocking lock: when the thread holds nothing
-// (checked before the real call), the acquisition is only a push.
-inline bool flat_ready(ThreadState *t) {
-  return t->busy == 0 && t->nheld.load(std::memory_order_relaxed) == 0;
-}
-void commit_flat_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
-inline void commit_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
-  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != 0 || t->busy, 0)) {
-    commit_flat_slow(t, addr, kind, mode, pc);  // a signal handler took locks in between
-    return;
-  }
-  Held &e = t->held.load(std::memory_order_relaxed)[0];
-  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-  e.mode = mode;
-  e.kind = kind;
-  e.pc = pc;
-  e.no_edge = 0;
-  e.node = 0;  // unresolved: gen and chain are set when it is resolved
-  t->nheld.store(1, std::memory_order_release);
 }
 
 inline void on_release(uptr addr) {
