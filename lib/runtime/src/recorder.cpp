@@ -789,9 +789,16 @@ CondSaved cond_release(uptr mutex) {
 
 void cond_reacquire(const CondSaved &s, uptr pc) {
   if (!s.held) return;
+  ThreadState *t = self();
+  if (flat_ready(t)) {  // the common case: the mutex was the only lock held
+    commit_push(t, 0, s.addr, kMutex, kWrite, pc);
+    Held *h = t->held.load(std::memory_order_relaxed);
+    if (t->nheld.load(std::memory_order_relaxed) == 1 && h[0].addr == s.addr)
+      __atomic_store_n(&h[0].count, s.count, __ATOMIC_RELAXED);
+    return;
+  }
   // glibc re-locks the mutex internally: model it as a blocking acquire.
   on_acquired(s.addr, kMutex, kWrite, false, false, pc);
-  ThreadState *t = self();
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
   for (u32 i = n; i-- > 0;)
