@@ -114,7 +114,7 @@ private:
 // Open-addressing set of non-zero 64-bit keys, each with a tag, single
 // owner (a thread's context cache). Before it grows, entries whose tag the
 // caller says is stale are dropped; it grows (by mmap, the old table is
-// unmapped) only if that leaves it more than a quarter full.
+// unmapped) only if that leaves it more than a third full.
 class KeySet {
 public:
   bool contains(u64 k) const {
@@ -150,7 +150,7 @@ private:
       for (u64 i = 0; i <= mask_; ++i)
         if (slots_[i].key && !stale(slots_[i].tag)) ++live;
     u64 cap = 256;
-    while ((live + 1) * 4 > cap) cap *= 2;
+    while ((live + 1) * 3 > cap) cap *= 2;
     Slot *n = static_cast<Slot *>(os_alloc(cap * sizeof(Slot)));
     if (slots_) {
       for (u64 i = 0; i <= mask_; ++i) {
