@@ -542,8 +542,12 @@ static void slow_path(ThreadState *t, u32 top) {
   {
     SpinGuard gg(g.mu);
     u32 to = h[top].node;
+    // A held entry whose slot was recycled meanwhile (its lock destroyed
+    // while held) no longer names that lock: no edge from or to it.
+    if (to && g.node(to).gen != h[top].gen) to = 0;
     for (u32 j = 0; j < top; ++j) {
       u32 from = h[j].node;
+      if (from && g.node(from).gen != h[j].gen) from = 0;
       if (!from || !to || from == to) continue;
       u8 bit = u8(1u << ((h[j].mode == kRead ? 2 : 0) + (h[top].mode == kRead ? 1 : 0)));
       u32 e = g.find_edge(from, to);
@@ -562,7 +566,7 @@ static void slow_path(ThreadState *t, u32 top) {
         ed.stack = st;
         ed.context = ctx;
         for (u32 k = 0; k < top && ed.ngates < kEdgeGates; ++k)
-          if (k != j && h[k].node) ed.gates[ed.ngates++] = h[k].node;
+          if (k != j && h[k].node && g.node(h[k].node).gen == h[k].gen) ed.gates[ed.ngates++] = h[k].node;
         if (nnew < 64) new_edges[nnew++] = e;
         else g_edges_dropped.fetch_add(1);  // never happens: held depth > 64 per slow path
         continue;
