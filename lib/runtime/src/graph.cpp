@@ -10,6 +10,8 @@
 
 namespace fearless_rt {
 
+std::atomic<u64> g_addr_epoch{0};
+
 void fatal(const char *msg) {
   const char prefix[] = "fearless: fatal: ";
   ssize_t r = write(2, prefix, sizeof(prefix) - 1);
@@ -102,7 +104,7 @@ AddrMap::Table *AddrMap::make(u64 cap) {
   return t;
 }
 
-u32 AddrMap::get(uptr key) const {
+u64 AddrMap::get(uptr key) const {
   Table *t = table_.load(std::memory_order_acquire);
   if (!t) return 0;
   for (u64 i = slot_of(key, t->shift);; i = (i + 1) & t->mask) {
@@ -124,7 +126,7 @@ void AddrMap::grow() {
   if (old) {
     for (u64 i = 0; i <= old->mask; ++i) {
       uptr k = old->slots[i].key.load(std::memory_order_relaxed);
-      u32 v = old->slots[i].val.load(std::memory_order_relaxed);
+      u64 v = old->slots[i].val.load(std::memory_order_relaxed);
       if (!k || !v) continue;  // dropped: erased entries do not survive growth
       u64 j = slot_of(k, t->shift);
       while (t->slots[j].key.load(std::memory_order_relaxed)) j = (j + 1) & t->mask;
@@ -137,7 +139,7 @@ void AddrMap::grow() {
   table_.store(t, std::memory_order_release);
 }
 
-void AddrMap::set(uptr key, u32 value) {
+void AddrMap::set(uptr key, u64 value) {
   Table *t = table_.load(std::memory_order_relaxed);
   if (!t || (t->used + 1) * 2 > t->mask + 1) {
     grow();
@@ -160,44 +162,8 @@ void AddrMap::set(uptr key, u32 value) {
 }
 
 // ----------------------------------------------------------------- KeySet
-bool KeySet::contains(u64 k) const {
-  if (!slots_) return false;
-  for (u64 i = k & mask_;; i = (i + 1) & mask_) {
-    u64 s = slots_[i];
-    if (s == k) return true;
-    if (s == 0) return false;
-  }
-}
-
-void KeySet::insert(u64 k) {
-  if (!slots_ || (used_ + 1) * 2 > mask_ + 1) {
-    u64 cap = slots_ ? (mask_ + 1) * 2 : 512;
-    u64 *n = static_cast<u64 *>(os_alloc(cap * sizeof(u64)));
-    if (slots_) {
-      for (u64 i = 0; i <= mask_; ++i) {
-        u64 s = slots_[i];
-        if (!s) continue;
-        u64 j = s & (cap - 1);
-        while (n[j]) j = (j + 1) & (cap - 1);
-        n[j] = s;
-      }
-      os_free(slots_, (mask_ + 1) * sizeof(u64));
-    }
-    slots_ = n;
-    mask_ = cap - 1;
-  }
-  for (u64 i = k & mask_;; i = (i + 1) & mask_) {
-    if (slots_[i] == k) return;
-    if (slots_[i] == 0) {
-      slots_[i] = k;
-      ++used_;
-      return;
-    }
-  }
-}
-
 void KeySet::clear() {
-  if (slots_) memset(slots_, 0, (mask_ + 1) * sizeof(u64));
+  if (slots_) memset(slots_, 0, (mask_ + 1) * sizeof(Slot));
   used_ = 0;
 }
 
@@ -205,19 +171,33 @@ void KeySet::clear() {
 static constexpr uptr kPageShift = 12;
 
 u32 Graph::get_or_create(uptr addr, u8 kind, uptr site_pc) {
-  if (u32 id = addr_map_.get(addr)) return id;
+  if (u32 id = u32(addr_map_.get(addr))) return id;
   if (nodes_.size() == 0) nodes_.push();  // id 0 means "none"
-  u32 id = nodes_.push();
-  if (id == UINT32_MAX) {
-    capacity_exhausted = true;
-    return 0;
+  u32 id;
+  u32 gen = 0;
+  if (free_node_head_) {
+    id = free_node_head_;
+    free_node_head_ = nodes_[id].next_free;
+    --free_nodes_;
+    gen = nodes_[id].gen;
+    Node &r = nodes_[id];
+    r.name = nullptr;
+    r.in_head = r.out_head = 0;
+    r.mark = r.parent_edge = r.next_free = 0;
+    __atomic_store_n(&r.retired, u8(0), __ATOMIC_RELAXED);
+  } else {
+    id = nodes_.push();
+    if (id == UINT32_MAX) {
+      capacity_exhausted = true;
+      return 0;
+    }
   }
   Node &n = nodes_[id];
   n.addr = addr;
   n.kind = kind;
   n.site_pc = site_pc;
   n.ord = next_ord_++;
-  addr_map_.set(addr, id);
+  addr_map_.set(addr, u64(gen) << 32 | id);
   uptr page = (addr >> kPageShift) + 1;
   page_map_.set(page, page_map_.get(page) + 1);
   ++live_nodes_;
@@ -225,14 +205,60 @@ u32 Graph::get_or_create(uptr addr, u8 kind, uptr site_pc) {
 }
 
 void Graph::retire(uptr addr) {
-  u32 id = addr_map_.get(addr);
+  u32 id = u32(addr_map_.get(addr));
   if (!id) return;
-  nodes_[id].retired = 1;
+  __atomic_store_n(&nodes_[id].retired, u8(1), __ATOMIC_RELAXED);
   addr_map_.set(addr, 0);
+  g_addr_epoch.fetch_add(1, std::memory_order_release);
   uptr page = (addr >> kPageShift) + 1;
-  u32 c = page_map_.get(page);
+  u64 c = page_map_.get(page);
   page_map_.set(page, c ? c - 1 : 0);
   --live_nodes_;
+  if (!nodes_[id].out_head) recycle(id);
+}
+
+// id is retired and has no outgoing edge: drop its incoming edges and
+// free the slots; predecessors that are retired and now have no outgoing
+// edge follow.
+void Graph::recycle(u32 first) {
+  ensure_scratch(16);
+  u32 *stack = scratch_c_;  // not in use outside searches
+  u32 sp = 0;
+  stack[sp++] = first;
+  while (sp) {
+    u32 id = stack[--sp];
+    Node &n = nodes_[id];
+    for (u32 e = n.in_head; e;) {
+      Edge &ed = edges_[e];
+      u32 next = ed.next_in;
+      Node &from = nodes_[ed.from];
+      // Unlink from the predecessor's outgoing list.
+      if (ed.prev_out) edges_[ed.prev_out].next_out = ed.next_out;
+      else from.out_head = ed.next_out;
+      if (ed.next_out) edges_[ed.next_out].prev_out = ed.prev_out;
+      edge_map_erase((u64(ed.from) << 32) | id);
+      if (ed.back && back_edges) --back_edges;
+      if (from.retired == 1 && !from.out_head && sp < scratch_cap_) {
+        __atomic_store_n(&from.retired, u8(2), __ATOMIC_RELAXED);  // queued
+        stack[sp++] = ed.from;
+      }
+      memset(&ed, 0, sizeof(Edge));
+      ed.next_out = free_edge_head_;
+      free_edge_head_ = e;
+      ++free_edges_;
+      ++recycled_edges;
+      e = next;
+    }
+    n.in_head = 0;
+    n.out_head = 0;
+    __atomic_store_n(&n.retired, u8(2), __ATOMIC_RELAXED);
+    // A later lock in this slot hashes differently.
+    __atomic_store_n(&n.gen, n.gen + 1, __ATOMIC_RELAXED);
+    n.next_free = free_node_head_;
+    free_node_head_ = id;
+    ++free_nodes_;
+    recycled_nodes_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Graph::edge_map_insert(u64 key, u32 val) {
@@ -261,6 +287,32 @@ void Graph::edge_map_insert(u64 key, u32 val) {
   }
 }
 
+// Linear probing with backward-shift deletion: no tombstones.
+void Graph::edge_map_erase(u64 key) {
+  if (!edge_slots_) return;
+  u64 i = hash_word(key) & edge_mask_;
+  for (;; i = (i + 1) & edge_mask_) {
+    if (!edge_slots_[i].key) return;
+    if (edge_slots_[i].key == key) break;
+  }
+  for (u64 j = i;;) {
+    j = (j + 1) & edge_mask_;
+    u64 k = edge_slots_[j].key;
+    if (!k) break;
+    u64 h = hash_word(k) & edge_mask_;
+    // Entry j may move into the hole at i unless its home lies cyclically
+    // in (i, j].
+    bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+    if (!stays) {
+      edge_slots_[i] = edge_slots_[j];
+      i = j;
+    }
+  }
+  edge_slots_[i].key = 0;
+  edge_slots_[i].val = 0;
+  --edge_used_;
+}
+
 u32 Graph::find_edge(u32 from, u32 to) const {
   if (!edge_slots_) return 0;
   u64 key = (u64(from) << 32) | to;
@@ -272,19 +324,28 @@ u32 Graph::find_edge(u32 from, u32 to) const {
 
 u32 Graph::add_edge(u32 from, u32 to) {
   if (edges_.size() == 0) edges_.push();
-  u32 id = edges_.push();
-  if (id == UINT32_MAX) {
-    capacity_exhausted = true;
-    return 0;
+  u32 id;
+  if (free_edge_head_) {
+    id = free_edge_head_;
+    free_edge_head_ = edges_[id].next_out;
+    edges_[id].next_out = 0;
+    --free_edges_;
+  } else {
+    id = edges_.push();
+    if (id == UINT32_MAX) {
+      capacity_exhausted = true;
+      return 0;
+    }
   }
   Edge &e = edges_[id];
   e.from = from;
   e.to = to;
   e.next_out = nodes_[from].out_head;
+  if (e.next_out) edges_[e.next_out].prev_out = id;
   nodes_[from].out_head = id;
   e.next_in = nodes_[to].in_head;
   nodes_[to].in_head = id;
-  e.seq = id;
+  e.seq = ++edge_seq_;
   edge_map_insert((u64(from) << 32) | to, id);
   return id;
 }

@@ -190,28 +190,48 @@ static int watched_acquire(uptr addr, u8 mode, Try try_fn, Timed timed_fn) {
 
 extern "C" {
 
-__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
-  PASS_THROUGH(mutex_lock, m);
-  Prep p;
-  prepare(p, uptr(m), kMutex, kWrite, false, false, RET_PC);
-  int r;
-  // A free mutex (glibc's __lock word is 0) is taken with the plain call;
-  // only a contended one waits in watched slices. The wait is published
-  // first either way, so a thread that lost the race and blocks unwatched
-  // is still seen on the wait-for chain of the others.
-  if (watchdog_on() && real.mutex_clocklock &&
-      __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0) {
-    r = watched_acquire(
+// The real blocking lock with the watchdog. A free mutex (glibc's __lock
+// word is 0) is taken with the plain call; only a contended one waits in
+// watched slices. The wait is published first either way, so a thread
+// that lost the race and blocks unwatched is still seen on the wait-for
+// chain of the others.
+static inline int mutex_lock_watched(ThreadState *t, pthread_mutex_t *m) {
+  if (!watchdog_on()) return real.mutex_lock(m);
+  if (real.mutex_clocklock && __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0)
+    return watched_acquire(
         uptr(m), kWrite, [&] { return real.mutex_trylock(m); },
         [&](const timespec *ts) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, ts); });
-  } else if (watchdog_on()) {
-    wait_publish(uptr(m));
-    r = real.mutex_lock(m);
-    wait_publish(0);
-  } else {
-    r = real.mutex_lock(m);
+  // wait_since is 0 outside watched waits (wait_end resets it).
+  t->waiting_for.store(uptr(m), std::memory_order_release);
+  int r = real.mutex_lock(m);
+  t->waiting_for.store(0, std::memory_order_release);
+  return r;
+}
+
+// Something is held: a known order (by address) is a push, anything else
+// goes through prepare/commit. Out of line so that the flat path stays
+// short.
+static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_mutex_t *m, uptr pc) {
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  if (known_by_addr(t, n, uptr(m), kWrite)) {
+    int r = mutex_lock_watched(t, m);
+    if (r == 0 || r == EOWNERDEAD) commit_push(t, n, uptr(m), kMutex, kWrite, pc);
+    return r;
   }
+  Prep p;
+  prepare(p, uptr(m), kMutex, kWrite, false, false, pc);
+  int r = mutex_lock_watched(t, m);
   if (r == 0 || r == EOWNERDEAD) commit(p);
+  return r;
+}
+
+__attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
+  PASS_THROUGH(mutex_lock, m);
+  ThreadState *t = self();
+  if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC);
+  // Nothing held: no order to check, only a push.
+  int r = mutex_lock_watched(t, m);
+  if (r == 0 || r == EOWNERDEAD) commit_push(t, 0, uptr(m), kMutex, kWrite, RET_PC);
   return r;
 }
 
@@ -433,7 +453,10 @@ __attribute__((visibility("default"))) int pthread_spin_destroy(pthread_spinlock
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   PASS_THROUGH(cond_wait, c, m);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_wait(c, m);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -442,7 +465,10 @@ __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t
                                                                  const struct timespec *ts) {
   PASS_THROUGH(cond_timedwait, c, m, ts);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_timedwait(c, m, ts);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -451,7 +477,10 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
                                                                  clockid_t clk, const struct timespec *ts) {
   PASS_THROUGH(cond_clockwait, c, m, clk, ts);
   CondSaved s = cond_release(uptr(m));
+  bool watch = watchdog_on();
+  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
   int r = real.cond_clockwait(c, m, clk, ts);
+  if (watch) wait_unpublish();
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -499,16 +528,20 @@ __attribute__((visibility("default"))) void free(void *p) {
 }
 
 // ------------------------------------------------------------ public API
-__attribute__((visibility("default"))) void fearless_before_lock(const void *, int) {
-  // Blocking custom locks are not watched (the recorder cannot time them
-  // out); the order is recorded at fearless_after_lock.
+__attribute__((visibility("default"))) void fearless_before_lock(const void *l, int) {
+  // The recorder cannot time out a custom lock's wait: the wait is
+  // published, so a watched thread of a wait-for cycle through it reports
+  // the cycle. The order is recorded at fearless_after_lock.
   ensure_init();
+  if (ready() && watchdog_on()) wait_publish_at(uptr(l), kWaitCustom, RET_PC);
 }
 
 __attribute__((visibility("default"))) void fearless_after_lock(const void *l, int mode, int is_try,
                                                                int acquired) {
   ensure_init();
-  if (!ready() || !acquired) return;
+  if (!ready()) return;
+  if (watchdog_on() && self()->waiting_for.load(std::memory_order_relaxed) == uptr(l)) wait_unpublish();
+  if (!acquired) return;
   on_acquired(uptr(l), kCustom, mode == FEARLESS_LOCK_READ ? kRead : kWrite, is_try != 0, false, RET_PC);
 }
 

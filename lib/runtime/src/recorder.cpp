@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <new>
 #include <execinfo.h>
+#include <sys/resource.h>
+#include <unwind.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,20 @@ static Held *held_alloc(u32 cap) {
   return static_cast<Held *>(os_alloc(sizeof(Held) * cap));
 }
 
+extern "C" void *__libc_stack_end;
+
+// The main thread's stack: from where the kernel started it down to the
+// stack limit (capped: nothing else is mapped in that range).
+static void main_stack_bounds(ThreadState *t) {
+  uptr hi = uptr(__libc_stack_end);
+  rlimit rl;
+  if (!hi || getrlimit(RLIMIT_STACK, &rl) != 0) return;
+  uptr size = 8u << 20;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < size) size = uptr(rl.rlim_cur);
+  t->stack_lo = hi - size;
+  t->stack_hi = hi;
+}
+
 ThreadState *create_self() {
   ThreadState *t;
   {
@@ -74,7 +90,8 @@ ThreadState *create_self() {
   }
   if (t) {
     t->ctx.clear();
-    memset(t->stack_cache, 0, sizeof t->stack_cache);
+    memset(t->shapes, 0, sizeof t->shapes);
+    memset(t->addr_ctx, 0, sizeof t->addr_ctx);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
     t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
@@ -88,6 +105,8 @@ ThreadState *create_self() {
   t->ncreate = 0;
   t->epoch = 0;
   t->epoch_salt = 0;
+  t->stack_lo = t->stack_hi = 0;
+  if (t->os_tid == int(getpid())) main_stack_bounds(t);
   {
     SpinGuard g(g_sync_mu);
     sync_ensure_locked(t->tid);
@@ -95,8 +114,12 @@ ThreadState *create_self() {
   t->busy = 0;
   t->waiting_for.store(0, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
   t->alive.store(1, std::memory_order_release);
-  if (!t->next_all && g_threads.load() != t) {
+  // A recycled record is already on the list (the tail one too, whose
+  // next_all is null): linking it again would close a loop.
+  if (!t->listed) {
+    t->listed = true;
     SpinGuard g(g_threads_mu);
     t->next_all = g_threads.load(std::memory_order_relaxed);
     g_threads.store(t, std::memory_order_release);
@@ -119,6 +142,7 @@ static SpinLock g_tramp_mu;
 static TrampolineRec *g_tramp_free = nullptr;
 
 u32 capture_stack(uptr *out, u32 max, u32 skip);
+static u32 unwind_callers(uptr base, uptr *out, u32 max);
 
 void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
   TrampolineRec *r;
@@ -137,7 +161,7 @@ void *thread_trampoline_arg(void *(*fn)(void *), void *arg) {
   r->parent_epoch = t->epoch;
   epoch_advance(t);
   t->busy++;
-  r->n = capture_stack(r->pcs, kMaxCreateFrames, 2);
+  r->n = unwind_callers(uptr(__builtin_dwarf_cfa()), r->pcs, kMaxCreateFrames);
   t->busy--;
   return r;
 }
@@ -147,6 +171,19 @@ void *thread_trampoline(void *p) {
   ThreadState *t = self();
   t->parent_tid = r->parent;
   t->ncreate = r->n;
+  {
+    // Outside the lock hooks: pthread_getattr_np may allocate.
+    pthread_attr_t a;
+    void *lo = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+      if (pthread_attr_getstack(&a, &lo, &size) == 0 && lo && size) {
+        t->stack_lo = uptr(lo);
+        t->stack_hi = uptr(lo) + size;
+      }
+      pthread_attr_destroy(&a);
+    }
+  }
   {
     SpinGuard g(g_sync_mu);
     sync_ensure_locked(r->parent > t->tid ? r->parent : t->tid);
@@ -369,26 +406,130 @@ static void record_cycle(Graph &g, const u32 *cyc, u32 n, Finding **pending, u32
 
 static constexpr u64 kChainSeed = 0x2545F4914F6CDD1Dull;
 
+// ---------------------------------------------------------- edge stacks
+// Unwinding is the slow path's main cost (libgcc's unwinder: a table
+// lookup and a CFI interpretation per frame). One unwind records, besides
+// the return addresses, where on the stack each of them was stored; a
+// later capture from a frame at the same address compares those stored
+// words with what it expects — a few loads instead of an unwind.
+struct Unwind {
+  uptr base;      // CFA of the frame whose callers are wanted
+  u32 n, max;
+  s32 found;      // index of the first caller frame, -1 until base is seen
+  uptr ip[128];
+  uptr slot[128]; // where ip[i] was stored
+};
+
+static _Unwind_Reason_Code unwind_step(_Unwind_Context *c, void *arg) {
+  Unwind *u = static_cast<Unwind *>(arg);
+  uptr ip = _Unwind_GetIP(c);
+  // libgcc's CFA of a context is its callee's CFA, that is the caller's
+  // stack pointer at the call: the context's own return address (ip) sits
+  // just below it (x86-64).
+  uptr cfa = _Unwind_GetCFA(c);
+  if (u->n >= u->max || !ip) return _URC_END_OF_STACK;
+  if (u->found < 0) {
+    // Frames up to and including the base frame are the recorder's; the
+    // base frame's caller is the context whose callee CFA is base.
+    if (cfa != u->base) return _URC_NO_REASON;
+    u->found = 0;
+  }
+  u->ip[u->n] = ip;
+  u->slot[u->n] = cfa - sizeof(uptr);
+  ++u->n;
+  return _URC_NO_REASON;
+}
+
+// The return addresses of the callers of the frame whose CFA is base,
+// innermost first. Counting frames to skip instead would depend on what
+// the compiler inlined.
+static u32 unwind_callers(uptr base, uptr *out, u32 max) {
+  Unwind u;
+  u.base = base;
+  u.n = 0;
+  u.max = max < 128 ? max : 128;
+  u.found = -1;
+  _Unwind_Backtrace(unwind_step, &u);
+  if (u.found < 0) return capture_stack(out, max, 2);
+  memcpy(out, u.ip, sizeof(uptr) * u.n);
+  return u.n;
+}
+
+static const Stack *stack_of_callers(uptr base) {
+  uptr tmp[128];
+  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
+  if (depth > 100) depth = 100;
+  u32 n = unwind_callers(base, tmp, depth);
+  Stack *s = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * n));
+  s->n = n;
+  memcpy(s->pc, tmp, sizeof(uptr) * n);
+  return s;
+}
+
+static inline bool shape_usable(const ThreadState *t, uptr base) {
+#if defined(__x86_64__)
+  return g_opt.stack_dedup && t->stack_hi && base >= t->stack_lo && base < t->stack_hi;
+#else
+  (void)t;
+  (void)base;
+  return false;
+#endif
+}
+
+static inline bool shape_matches(const ThreadState::ShapeSlot &s, uptr base, uptr hi) {
+  if (s.base != base || !s.stack) return false;
+  for (u32 k = 0; k < s.n; ++k) {
+    uptr a = base + uptr(intptr_t(s.off[k]));
+    if (a + sizeof(uptr) > hi) return false;
+    if (*reinterpret_cast<const volatile uptr *>(a) != s.ip[k]) return false;
+  }
+  return true;
+}
+
+// The stack of a new edge: the callers of the frame whose CFA is `base`
+// (the slow path's), reused from the memo when the innermost frames match.
+static __attribute__((noinline)) const Stack *edge_stack(ThreadState *t, uptr base, uptr site) {
+  ThreadState::ShapeSlot *slot = nullptr;
+  bool memo = shape_usable(t, base);
+  if (memo) {
+    slot = &t->shapes[mix(base, site) & (kShapeSlots - 1)];
+    if (shape_matches(*slot, base, t->stack_hi)) return slot->stack;
+  }
+  Unwind u;
+  u.base = base;
+  u.n = 0;
+  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
+  if (depth > 100) depth = 100;
+  u.max = depth;
+  u.found = -1;
+  _Unwind_Backtrace(unwind_step, &u);
+  if (u.found < 0) return capture_stack_record(3);  // base not seen: skip frames
+  Stack *st = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * u.n));
+  st->n = u.n;
+  memcpy(st->pc, u.ip, sizeof(uptr) * u.n);
+  if (memo) {
+    u32 k = 0;
+    for (; k < u.n && k < kShapeFrames; ++k) {
+      intptr_t off = intptr_t(u.slot[k] - base);
+      if (off < -intptr_t(sizeof(uptr)) || off > (1 << 30) || u.slot[k] + sizeof(uptr) > t->stack_hi)
+        break;
+      slot->off[k] = s32(off);
+      slot->ip[k] = u.ip[k];
+    }
+    if (k == u.n || k == kShapeFrames) {
+      slot->base = base;
+      slot->n = k;
+      slot->stack = st;
+    } else {
+      slot->stack = nullptr;
+    }
+  }
+  return st;
+}
+
 static void slow_path(ThreadState *t, u32 top) {
   Held *h = t->held.load(std::memory_order_relaxed);
-  // Unwinding the whole stack is the slow path's main cost; an order first
-  // seen under the same innermost frames as an earlier one reuses that
-  // stack (a short unwind is much cheaper than a full one).
-  const Stack *st = nullptr;
-  ThreadState::StackSlot *slot = nullptr;
-  u64 sig = 0;
-  if (g_opt.stack_dedup) {
-    uptr near[8];
-    u32 k = capture_stack(near, 8, 1);
-    sig = kChainSeed;
-    for (u32 i = 0; i < k; ++i) sig = mix(sig, near[i]);
-    slot = &t->stack_cache[(sig >> 7) & 63];
-    if (slot->stack && slot->sig == sig) st = slot->stack;
-  }
-  if (!st) {
-    st = capture_stack_record(2);
-    if (slot) *slot = {sig, st};
-  }
+  const Stack *st = edge_stack(t, uptr(__builtin_dwarf_cfa()), h[top].pc);
   Graph &g = *g_graph;
   Finding *pending[16];
   u32 npending = 0;
@@ -401,8 +542,12 @@ static void slow_path(ThreadState *t, u32 top) {
   {
     SpinGuard gg(g.mu);
     u32 to = h[top].node;
+    // A held entry whose slot was recycled meanwhile (its lock destroyed
+    // while held) no longer names that lock: no edge from or to it.
+    if (to && g.node(to).gen != h[top].gen) to = 0;
     for (u32 j = 0; j < top; ++j) {
       u32 from = h[j].node;
+      if (from && g.node(from).gen != h[j].gen) from = 0;
       if (!from || !to || from == to) continue;
       u8 bit = u8(1u << ((h[j].mode == kRead ? 2 : 0) + (h[top].mode == kRead ? 1 : 0)));
       u32 e = g.find_edge(from, to);
@@ -421,7 +566,7 @@ static void slow_path(ThreadState *t, u32 top) {
         ed.stack = st;
         ed.context = ctx;
         for (u32 k = 0; k < top && ed.ngates < kEdgeGates; ++k)
-          if (k != j && h[k].node) ed.gates[ed.ngates++] = h[k].node;
+          if (k != j && h[k].node && g.node(h[k].node).gen == h[k].gen) ed.gates[ed.ngates++] = h[k].node;
         if (nnew < 64) new_edges[nnew++] = e;
         else g_edges_dropped.fetch_add(1);  // never happens: held depth > 64 per slow path
         continue;
@@ -478,16 +623,24 @@ static void slow_path(ThreadState *t, u32 top) {
   for (u32 i = 0; i < npending; ++i) emit_finding(pending[i]);
 }
 
-static u32 resolve(uptr addr, u8 kind, uptr pc) {
+// The node word (id and slot generation) for addr, creating the node.
+static u64 resolve(uptr addr, u8 kind, uptr pc) {
   Graph &g = *g_graph;
-  u32 id = g.lookup(addr);
-  if (id) return id;
+  u64 w = g.lookup_word(addr);
+  if (w) return w;
   SpinGuard gg(g.mu);
-  return g.get_or_create(addr, kind, pc);
+  u32 id = g.get_or_create(addr, kind, pc);
+  return id ? g.word(id) : 0;
+}
+
+// Slot generations keep a recycled node slot from matching contexts that
+// were recorded for the lock it held before.
+static inline u64 chain_word(u32 node, u32 gen, u8 mode, u8 no_edge) {
+  return ((u64(gen) << 32 | node) << 2) + u64(mode) * 2 + no_edge;
 }
 
 static inline u64 chain_step(u64 prev, const Held &e) {
-  return mix(prev, u64(e.node) * 4 + u64(e.mode) * 2 + e.no_edge);
+  return mix(prev, chain_word(e.node, e.gen, e.mode, e.no_edge));
 }
 
 static void recompute_chains(Held *h, u32 from, u32 n) {
@@ -507,14 +660,19 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   t->busy++;
   for (u32 i = 0; i < n; ++i) {
     if (!h[i].node) {
-      h[i].node = resolve(h[i].addr, h[i].kind, h[i].pc);
+      u64 w = resolve(h[i].addr, h[i].kind, h[i].pc);
+      h[i].node = u32(w);
+      h[i].gen = u32(w >> 32);
       recompute_chains(h, i, n);
     }
   }
-  p.node = resolve(p.addr, p.kind, p.pc);
+  u64 w = resolve(p.addr, p.kind, p.pc);
+  p.node = u32(w);
+  p.gen = u32(w >> 32);
   if (p.node) {
-    p.chain = mix(h[n - 1].chain, u64(p.node) * 4 + u64(p.mode) * 2 + p.no_edge);
+    p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
+    if (p.known && p.akey) addr_ctx_slot(t, p.akey) = p.akey;
   }
   t->busy--;
 }
@@ -548,14 +706,41 @@ void commit_full(const Prep &p) {
   e.pc = p.pc;
   e.no_edge = p.no_edge;
   e.node = n ? p.node : 0;
+  e.gen = n ? p.gen : 0;
   e.chain = n ? p.chain : 0;
   t->nheld.store(n + 1, std::memory_order_release);
   if (!p.known && n) {
     t->busy++;
     slow_path(t, n);
-    t->ctx.insert(ctx_key(t, p.chain));
+    // Tagged with the acquired lock: contexts of destroyed locks can never
+    // match again and are dropped when the cache would grow.
+    t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node,
+                  [](u64 w) { return g_graph->word_dead(w); });
+    if (p.akey) addr_ctx_slot(t, p.akey) = p.akey;
     t->busy--;
   }
+}
+
+void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (t->busy) return;
+  Prep p;
+  p.t = t;
+  p.addr = addr;
+  p.pc = pc;
+  p.chain = 0;
+  p.akey = 0;
+  p.node = p.gen = p.reentry = 0;
+  p.kind = kind;
+  p.mode = mode;
+  p.no_edge = 0;
+  p.known = false;  // what is held now was not looked at before the call
+  p.skip = false;
+  u32 n = t->nheld.load(std::memory_order_relaxed);
+  Held *h = t->held.load(std::memory_order_relaxed);
+  for (u32 i = n; i-- > 0;)
+    if (h[i].addr == addr) p.reentry = i + 1;
+  if (!p.reentry && n) prepare_nested(p, t, n, h);
+  commit_full(p);
 }
 
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
@@ -608,9 +793,16 @@ CondSaved cond_release(uptr mutex) {
 
 void cond_reacquire(const CondSaved &s, uptr pc) {
   if (!s.held) return;
+  ThreadState *t = self();
+  if (flat_ready(t)) {  // the common case: the mutex was the only lock held
+    commit_push(t, 0, s.addr, kMutex, kWrite, pc);
+    Held *h = t->held.load(std::memory_order_relaxed);
+    if (t->nheld.load(std::memory_order_relaxed) == 1 && h[0].addr == s.addr)
+      __atomic_store_n(&h[0].count, s.count, __ATOMIC_RELAXED);
+    return;
+  }
   // glibc re-locks the mutex internally: model it as a blocking acquire.
   on_acquired(s.addr, kMutex, kWrite, false, false, pc);
-  ThreadState *t = self();
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
   for (u32 i = n; i-- > 0;)
@@ -693,6 +885,7 @@ unsigned watchdog_period_ms() {
 void wait_begin(uptr addr, u8 mode) {
   ThreadState *t = self();
   t->wait_mode.store(mode, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -700,7 +893,12 @@ void wait_begin(uptr addr, u8 mode) {
   t->waiting_for.store(addr, std::memory_order_release);
 }
 
-void wait_end() { self()->waiting_for.store(0, std::memory_order_release); }
+void wait_end() {
+  ThreadState *t = self();
+  t->waiting_for.store(0, std::memory_order_release);
+  // Unwatched waits (published without a time) rely on this being 0.
+  t->wait_since.store(0, std::memory_order_relaxed);
+}
 
 static ThreadState *holder_of(uptr addr, ThreadState *prefer) {
   ThreadState *found = nullptr;
@@ -747,7 +945,7 @@ unsigned wait_tick() {
   ThreadState *t = self();
   if (!t->wait_stack.load(std::memory_order_relaxed)) {
     t->busy++;
-    t->wait_stack.store(capture_stack_record(2), std::memory_order_release);
+    t->wait_stack.store(stack_of_callers(uptr(__builtin_dwarf_cfa())), std::memory_order_release);
     t->busy--;
   }
   u64 min_ns = u64(g_opt.watchdog_ms) * 1000000ull;
@@ -786,6 +984,7 @@ unsigned wait_tick() {
         f->wd_os_tids[k] = ts[k]->os_tid;
         f->lock_addrs[k] = locks[k];
         f->wd_stacks[k] = ts[k]->wait_stack.load(std::memory_order_acquire);
+        f->wd_kinds[k] = u8(ts[k]->wait_kind.load(std::memory_order_relaxed));
         // The holder of locks[k] is ts[(k+1)%n]; its acquisition site:
         ThreadState *hd = ts[(k + 1) % n];
         Held *h = hd->held.load(std::memory_order_acquire);

@@ -80,6 +80,7 @@ inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
 struct Held {
   uptr addr;
   u32 node;   // 0 until needed: a lock taken with nothing held stays unresolved
+  u32 gen;    // the node slot's generation (Graph::lookup_word)
   u32 count;  // recursion
   u64 chain;  // hash of (node, mode) of this and every entry below
   uptr pc;
@@ -89,6 +90,9 @@ struct Held {
 };
 
 constexpr u32 kMaxCreateFrames = 32;
+constexpr u32 kShapeFrames = 16;
+constexpr u32 kShapeSlots = 32;
+constexpr u32 kSiteSlots = 512;
 
 struct ThreadState {
   u32 tid;
@@ -100,10 +104,16 @@ struct ThreadState {
   u32 cap;
   u32 busy;
   KeySet ctx;
+  // In front of ctx: known contexts by the addresses (not node ids) of the
+  // held locks and the new one, salted with g_addr_epoch, so a known order
+  // costs no node lookup at all. Direct-mapped; a miss falls back to ctx.
+  u64 addr_ctx[kSiteSlots];
   std::atomic<uptr> waiting_for;
   std::atomic<u64> wait_since;
   std::atomic<u32> wait_mode;
   std::atomic<const Stack *> wait_stack;
+  std::atomic<u32> wait_kind;  // WaitKind
+  Stack wait_site;             // one-frame stack for published waits
   u32 ncreate;
   uptr create_pcs[kMaxCreateFrames];
   // Happens-before from thread creation and join: the epoch counts this
@@ -114,12 +124,22 @@ struct ThreadState {
   u64 epoch_salt;
   ThreadState *next_all;
   ThreadState *next_free;
-  // Stacks already captured by this thread, by a hash of their innermost
-  // eight frames (stack_dedup).
-  struct StackSlot {
-    u64 sig;
+  bool listed;  // on the g_threads list (records are reused, never unlinked)
+  // This thread's stack, when known (0 otherwise): the stack-shape memo
+  // below only reads memory inside it.
+  uptr stack_lo, stack_hi;
+  // Stack-shape memo (stack_dedup): for a stack captured by this thread,
+  // where its innermost return addresses sat relative to the slow path's
+  // frame. A later new edge whose frame is at the same address and whose
+  // return addresses are found at the same places has the same innermost
+  // frames, so it reuses the stack without unwinding.
+  struct ShapeSlot {
+    uptr base;           // CFA of the slow path's frame at capture
+    u32 n;               // return addresses to compare
+    s32 off[kShapeFrames];  // where each sat, relative to base
+    uptr ip[kShapeFrames];
     const Stack *stack;
-  } stack_cache[64];
+  } shapes[kShapeSlots];
 };
 
 extern __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
@@ -130,6 +150,33 @@ inline ThreadState *self() {
 }
 
 inline bool watchdog_on() { return g_opt.watchdog_ms != 0; }
+
+// What a blocked thread is inside of, for the watchdog's report.
+enum WaitKind : u32 {
+  kWaitLock = 0,     // a pthread lock call
+  kWaitCond = 1,     // a condition variable wait: it must re-acquire the mutex to return
+  kWaitCustom = 2,   // an annotated custom lock (fearless_before_lock)
+};
+
+// A wait the thread cannot time out itself (glibc's internal re-lock in a
+// condition variable wait, a custom lock's own wait loop): published so
+// that a thread of the cycle that is watched sees it, with the call site
+// as its stack. Cleared with wait_unpublish().
+inline void wait_publish_at(uptr addr, u32 kind, uptr pc) {
+  ThreadState *t = self();
+  t->wait_site.n = 1;
+  t->wait_site.pc[0] = pc;
+  t->wait_kind.store(kind, std::memory_order_relaxed);
+  t->wait_stack.store(&t->wait_site, std::memory_order_relaxed);
+  t->wait_since.store(0, std::memory_order_relaxed);
+  t->waiting_for.store(addr, std::memory_order_release);
+}
+inline void wait_unpublish() {
+  ThreadState *t = self();
+  t->waiting_for.store(0, std::memory_order_release);
+  t->wait_stack.store(nullptr, std::memory_order_relaxed);
+  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
+}
 // Marks the calling thread as (possibly) blocked on addr without a start
 // time, or clears the mark (addr 0).
 inline void wait_publish(uptr addr) {
@@ -146,13 +193,57 @@ struct Prep {
   ThreadState *t;
   uptr addr, pc;
   u64 chain;
-  u32 node, reentry;
+  u64 akey;  // addr_ctx entry to set once the context is known, or 0
+  u32 node, gen, reentry;
   u8 kind, mode, no_edge;
   bool known, skip;
 };
 void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h);
 void commit_full(const Prep &p);
 void on_release_full(ThreadState *t, uptr addr);
+
+// Fast paths of a blocking lock, taken before the real call: nothing held
+// (flat), or a known order recognised by the held locks' addresses. Either
+// way the acquisition is then only a push (commit_push).
+inline bool flat_ready(ThreadState *t) {
+  return t->busy == 0 && t->nheld.load(std::memory_order_relaxed) == 0;
+}
+// The addr_ctx key of taking addr on top of the n held entries h, or 0 if
+// addr is already held (re-entry goes the general way).
+inline u64 addr_ctx_key(const ThreadState *t, u32 n, const Held *h, uptr addr, u8 mode) {
+  u64 k = t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
+  for (u32 i = 0; i < n; ++i) {
+    if (h[i].addr == addr) return 0;
+    k = mix(k, h[i].addr * 4 + h[i].mode * 2 + h[i].no_edge);
+  }
+  return mix(k, addr * 4 + mode * 2);
+}
+inline u64 &addr_ctx_slot(ThreadState *t, u64 k) { return t->addr_ctx[(k >> 20) & (kSiteSlots - 1)]; }
+// Held stack, top n: the known order of taking addr, or 0.
+inline bool known_by_addr(ThreadState *t, u32 n, uptr addr, u8 mode) {
+  if (t->busy || n == 0) return false;
+  u64 k = addr_ctx_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode);
+  return k && addr_ctx_slot(t, k) == k;
+}
+void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
+// After the real call succeeded: push addr above the n entries that were
+// held before the call (unresolved: node, gen and chain are set when
+// something is taken above it).
+inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != n || t->busy || n >= t->cap, 0)) {
+    commit_push_slow(t, addr, kind, mode, pc);  // a signal handler changed the stack meanwhile
+    return;
+  }
+  Held &e = t->held.load(std::memory_order_relaxed)[n];
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = 0;
+  e.node = 0;
+  t->nheld.store(n + 1, std::memory_order_release);
+}
 
 inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
   ThreadState *t = self();
@@ -163,7 +254,9 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   p.pc = pc;
   p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
   p.reentry = 0;
+  p.akey = 0;
   p.node = 0;
+  p.gen = 0;
   p.chain = 0;
   p.known = true;
   p.skip = t->busy != 0;
@@ -176,24 +269,32 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
       return;
     }
   }
-  if (n) prepare_nested(p, t, n, h);
+  if (!n) return;
+  if (!p.no_edge) {
+    u64 k = addr_ctx_key(t, n, h, addr, mode);
+    if (k && addr_ctx_slot(t, k) == k) return;  // known: the pushed entry stays unresolved
+    p.akey = k;
+  }
+  prepare_nested(p, t, n, h);
 }
 
 inline void commit(const Prep &p) {
   if (p.skip) return;
   ThreadState *t = p.t;
   u32 n = t->nheld.load(std::memory_order_relaxed);
-  if (n == 0 && !p.reentry) {  // flat locking: stay thread-local
-    Held &e = t->held.load(std::memory_order_relaxed)[0];
+  // A flat acquisition, or a known order: stay thread-local.
+  if (!p.reentry && (n == 0 || p.known) && n < t->cap) {
+    Held &e = t->held.load(std::memory_order_relaxed)[n];
     __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
     __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
     e.mode = p.mode;
     e.kind = p.kind;
     e.pc = p.pc;
     e.no_edge = p.no_edge;
-    e.node = 0;
-    e.chain = 0;
-    t->nheld.store(1, std::memory_order_release);
+    e.node = n ? p.node : 0;
+    e.gen = n ? p.gen : 0;
+    e.chain = n ? p.chain : 0;
+    t->nheld.store(n + 1, std::memory_order_release);
     return;
   }
   commit_full(p);

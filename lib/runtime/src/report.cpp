@@ -690,6 +690,22 @@ static const char *kind_short(u8 k) {
   default: return "unknown";
   }
 }
+static const char *wait_kind_text(u8 k) {
+  switch (k) {
+  case kWaitCond: return " (in a condition variable wait, which must re-acquire it to return)";
+  case kWaitCustom: return " (in an annotated lock)";
+  default: return "";
+  }
+}
+
+static const char *wait_kind_id(u8 k) {
+  switch (k) {
+  case kWaitCond: return "condition_variable";
+  case kWaitCustom: return "annotated_lock";
+  default: return "lock";
+  }
+}
+
 static bool is_error(u8 k) { return k == kFindInversion || k == kFindDeadlock; }
 static const char *supp_type(u8 k) {
   return k == kFindThreadExit ? "thread-exit" : "deadlock";
@@ -938,9 +954,9 @@ static void render_deadlock(Renderer &r) {
   for (u32 k = 0; k < f->nlocks; ++k) {
     u32 holder = f->wd_tids[(k + 1) % f->nlocks];
     const char *nm = data_symbol(f->lock_addrs[k]);
-    t.printf("  Thread T%u (tid=%d) waits for lock 0x%lx%s%s%s held by thread T%u, blocked at:\n",
+    t.printf("  Thread T%u (tid=%d) waits for lock 0x%lx%s%s%s held by thread T%u%s, blocked at:\n",
              f->wd_tids[k], f->wd_os_tids[k], static_cast<unsigned long>(f->lock_addrs[k]),
-             nm ? " (" : "", nm ? nm : "", nm ? ")" : "", holder);
+             nm ? " (" : "", nm ? nm : "", nm ? ")" : "", holder, wait_kind_text(f->wd_kinds[k]));
     if (f->wd_stacks[k]) r.text_stack(f->wd_stacks[k]->pc, f->wd_stacks[k]->n);
     t.printf("  which thread T%u acquired at:\n", holder);
     r.text_stack(&f->lock_pcs[k], 1);
@@ -967,7 +983,8 @@ static void render_deadlock(Renderer &r) {
     j.printf("{\"thread\":%u,\"os_tid\":%d,\"lock\":{\"address\":\"0x%lx\",\"name\":", f->wd_tids[k],
              f->wd_os_tids[k], static_cast<unsigned long>(f->lock_addrs[k]));
     j.json_str(data_symbol(f->lock_addrs[k]));
-    j.printf("},\"holder\":%u,\"blocked_at\":", f->wd_tids[(k + 1) % f->nlocks]);
+    j.printf("},\"holder\":%u,\"waiting_in\":\"%s\",\"blocked_at\":", f->wd_tids[(k + 1) % f->nlocks],
+             wait_kind_id(f->wd_kinds[k]));
     if (f->wd_stacks[k]) r.json_stack(f->wd_stacks[k]->pc, f->wd_stacks[k]->n);
     else j.put("[]");
     j.put(",\"holder_acquired_at\":");
@@ -1002,16 +1019,24 @@ void emit_finding(Finding *f) {
 static constexpr u32 kGraphSiteFrames = 6;
 static void json_graph(Buf &j) {
   Graph &g = *g_graph;
-  // Snapshot sizes; nodes and edges are append-only.
-  u32 ne, nn;
+  // Snapshot sizes; slots are never unmapped (a recycled edge slot has
+  // from == 0).
+  u32 ne, nn, live;
   {
     SpinGuard gg(g.mu);
-    ne = g.edge_count();
-    nn = g.node_count();
+    ne = g.edge_slots();
+    nn = g.node_slots();
+    live = g.edge_count();
   }
   const u32 kMaxGraphEdges = 100000;
-  j.printf(",\"graph\":{\"truncated\":%s,\"locks\":[", ne > kMaxGraphEdges ? "true" : "false");
-  if (ne > kMaxGraphEdges) ne = kMaxGraphEdges;
+  j.printf(",\"graph\":{\"truncated\":%s,\"locks\":[", live > kMaxGraphEdges ? "true" : "false");
+  {
+    // Cut after kMaxGraphEdges live edges.
+    u32 seen = 0, e = 1;
+    for (; e <= ne && seen < kMaxGraphEdges; ++e)
+      if (g.edge(e).from) ++seen;
+    ne = e - 1;
+  }
   // Only locks that take part in an edge.
   static u8 *used = nullptr;
   static u32 used_cap = 0;
@@ -1023,8 +1048,10 @@ static void json_graph(Buf &j) {
     memset(used, 0, used_cap);
   }
   for (u32 e = 1; e <= ne; ++e) {
-    used[g.edge(e).from] = 1;
-    used[g.edge(e).to] = 1;
+    const Edge &ed = g.edge(e);
+    if (!ed.from || ed.from > nn || ed.to > nn) continue;
+    used[ed.from] = 1;
+    used[ed.to] = 1;
   }
   bool first = true;
   for (u32 id = 1; id <= nn; ++id) {
@@ -1041,9 +1068,12 @@ static void json_graph(Buf &j) {
     j.printf(",\"offset\":\"0x%lx\"}}", static_cast<unsigned long>(site ? site->off : 0));
   }
   j.put("],\"edges\":[");
+  first = true;
   for (u32 e = 1; e <= ne; ++e) {
     Edge &ed = g.edge(e);
-    if (e > 1) j.put(",");
+    if (!ed.from) continue;
+    if (!first) j.put(",");
+    first = false;
     PcInfo *fs = pc_info(ed.from_pc);
     // Where `to` was taken: the innermost frames outside the recorder
     // (unsymbolized; `fearless report` looks for the program's own code).
@@ -1090,9 +1120,11 @@ void write_json_report() {
   j.put("]");
   json_graph(j);
   Graph &g = *g_graph;
-  j.printf(",\"stats\":{\"locks\":%u,\"edges\":%u,\"searches_truncated\":%lu,\"edges_dropped\":%lu,"
+  j.printf(",\"stats\":{\"locks\":%u,\"edges\":%u,\"destroyed_locks_dropped\":%lu,"
+           "\"destroyed_lock_edges_dropped\":%lu,\"searches_truncated\":%lu,\"edges_dropped\":%lu,"
            "\"capacity_exhausted\":%s}}\n",
-           g.node_count(), g.edge_count(), static_cast<unsigned long>(g.searches_truncated),
+           g.node_count(), g.edge_count(), static_cast<unsigned long>(g.recycled_nodes()),
+           static_cast<unsigned long>(g.recycled_edges), static_cast<unsigned long>(g.searches_truncated),
            static_cast<unsigned long>(edges_dropped()), g.capacity_exhausted ? "true" : "false");
   char tmp[620];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -1111,6 +1143,9 @@ void report_at_exit() {
     Buf t;
     t.printf("fearless: %u locks, %u lock-order edges, %u findings", g.node_count(), g.edge_count(),
              g_findings.size() - g_findings_base);
+    if (g.recycled_nodes())
+      t.printf("; %lu destroyed locks and their %lu edges dropped (no cycle can pass through them)",
+               static_cast<unsigned long>(g.recycled_nodes()), static_cast<unsigned long>(g.recycled_edges));
     if (g.searches_truncated)
       t.printf("; reduced coverage: %lu cycle searches hit search_budget",
                static_cast<unsigned long>(g.searches_truncated));

@@ -35,6 +35,7 @@ struct Finding {
   u32 wd_tids[kMaxCycle];
   int wd_os_tids[kMaxCycle];
   const Stack *wd_stacks[kMaxCycle];
+  u8 wd_kinds[kMaxCycle];  // WaitKind of each blocked thread
   char *json;             // rendered once, at emit time
   char *summary;          // one line, for the API and the test listener
 };

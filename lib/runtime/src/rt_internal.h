@@ -20,6 +20,7 @@ using u8 = uint8_t;
 using u16 = uint16_t;
 using u32 = uint32_t;
 using u64 = uint64_t;
+using s32 = int32_t;
 using uptr = uintptr_t;
 
 // ---------------------------------------------------------------- memory
@@ -76,12 +77,12 @@ private:
   std::atomic<u32> size_{0};
 };
 
-// Open-addressing map from a non-zero word key to a u32 value.
-// get() is lock-free; set()/erase_value() need the owner's lock.
+// Open-addressing map from a non-zero word key to a u64 value (0: none).
+// get() is lock-free; set() needs the owner's lock.
 class AddrMap {
 public:
-  u32 get(uptr key) const;
-  void set(uptr key, u32 value);        // inserts or overwrites
+  u64 get(uptr key) const;
+  void set(uptr key, u64 value);        // inserts or overwrites; 0 erases
   u32 used() const;
   // Calls fn(key, value) for every live entry (owner's lock held).
   template <class F> void for_each(F fn) const {
@@ -89,7 +90,7 @@ public:
     if (!t) return;
     for (u64 i = 0; i <= t->mask; ++i) {
       uptr k = t->slots[i].key.load(std::memory_order_relaxed);
-      u32 v = t->slots[i].val.load(std::memory_order_relaxed);
+      u64 v = t->slots[i].val.load(std::memory_order_relaxed);
       if (k && v) fn(k, v);
     }
   }
@@ -97,7 +98,7 @@ public:
 private:
   struct Slot {
     std::atomic<uptr> key;
-    std::atomic<u32> val;
+    std::atomic<u64> val;
   };
   struct Table {
     u64 mask;
@@ -110,18 +111,62 @@ private:
   std::atomic<Table *> table_{nullptr};
 };
 
-// Open-addressing set of non-zero 64-bit keys, single owner (a thread's
-// context cache). Grows by mmap; the old table is unmapped.
+// Open-addressing set of non-zero 64-bit keys, each with a tag, single
+// owner (a thread's context cache). Before it grows, entries whose tag the
+// caller says is stale are dropped; it grows (by mmap, the old table is
+// unmapped) only if that leaves it more than a third full.
 class KeySet {
 public:
-  bool contains(u64 k) const;
-  void insert(u64 k);
+  bool contains(u64 k) const {
+    if (!slots_) return false;
+    for (u64 i = k & mask_;; i = (i + 1) & mask_) {
+      u64 s = slots_[i].key;
+      if (s == k) return true;
+      if (s == 0) return false;
+    }
+  }
+  template <class Stale> void insert(u64 k, u64 tag, Stale stale) {
+    if (!slots_ || (used_ + 1) * 2 > mask_ + 1) rebuild(stale);
+    for (u64 i = k & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].key == k) return;
+      if (slots_[i].key == 0) {
+        slots_[i] = {k, tag};
+        ++used_;
+        return;
+      }
+    }
+  }
   void clear();
   u64 count() const { return used_; }
-  u64 bytes() const { return (mask_ + 1) * sizeof(u64); }
+  u64 bytes() const { return (mask_ + 1) * sizeof(Slot); }
 
 private:
-  u64 *slots_ = nullptr;
+  struct Slot {
+    u64 key, tag;
+  };
+  template <class Stale> void rebuild(Stale stale) {
+    u64 live = 0;
+    if (slots_)
+      for (u64 i = 0; i <= mask_; ++i)
+        if (slots_[i].key && !stale(slots_[i].tag)) ++live;
+    u64 cap = 256;
+    while ((live + 1) * 3 > cap) cap *= 2;
+    Slot *n = static_cast<Slot *>(os_alloc(cap * sizeof(Slot)));
+    if (slots_) {
+      for (u64 i = 0; i <= mask_; ++i) {
+        Slot s = slots_[i];
+        if (!s.key || stale(s.tag)) continue;
+        u64 j = s.key & (cap - 1);
+        while (n[j].key) j = (j + 1) & (cap - 1);
+        n[j] = s;
+      }
+      os_free(slots_, (mask_ + 1) * sizeof(Slot));
+    }
+    slots_ = n;
+    mask_ = cap - 1;
+    used_ = live;
+  }
+  Slot *slots_ = nullptr;
   u64 mask_ = 0;
   u64 used_ = 0;
 };
@@ -133,6 +178,10 @@ inline u64 mix(u64 h, u64 v) {
   x ^= x >> 32;
   return x ? x : 1;
 }
+
+// Bumped (by Graph::retire) whenever an address stops being the lock it
+// was: address-keyed caches computed before then stop matching.
+extern std::atomic<u64> g_addr_epoch;
 
 // ------------------------------------------------------------ lock graph
 enum LockKind : u8 { kMutex = 0, kRwlock = 1, kSpin = 2, kCustom = 3 };
@@ -151,7 +200,8 @@ struct Node {
   u32 ord;              // Pearce-Kelly topological index
   u32 mark;             // search epoch
   u32 parent_edge;      // BFS tree
-  u32 gen;              // how many nodes this address had before
+  u32 gen;              // how many locks this slot was before (see Graph::retire)
+  u32 next_free;        // free-slot list
   u8 kind;
   u8 retired;
 };
@@ -160,8 +210,9 @@ constexpr int kEdgeThreads = 6;
 constexpr int kEdgeGates = 4;
 
 struct Edge {
-  u32 from, to;
+  u32 from, to;               // from == 0: a free slot
   u32 next_out, next_in;
+  u32 prev_out;
   u32 threads[kEdgeThreads];  // recorder thread ids that took this order
   // Per listed thread: the first and last of its epochs (see ThreadState::
   // epoch) in which it took this order; what happens-before is judged on.
@@ -177,7 +228,7 @@ struct Edge {
   uptr from_pc;               // where `from` was acquired
   const Stack *stack;         // where `to` was acquired, first sighting
   const char *context;        // test/context name at first sighting
-  u64 seq;
+  u64 seq;                    // creation order
 };
 
 // The lock-order graph: nodes keyed by (address, generation), edges with
@@ -200,17 +251,42 @@ public:
   SpinLock mu;
 
   // Lock-free: current node id for addr, 0 when none (new or retired).
-  u32 lookup(uptr addr) const { return addr_map_.get(addr); }
+  u32 lookup(uptr addr) const { return u32(addr_map_.get(addr)); }
+  // Lock-free: the node id in the low half, the slot's generation in the
+  // high half (a recycled slot is a different lock), 0 when none.
+  u64 lookup_word(uptr addr) const { return addr_map_.get(addr); }
   // mu held: node id for addr, creating a node on first sight.
   u32 get_or_create(uptr addr, u8 kind, uptr site_pc);
+  u64 word(u32 id) { return u64(nodes_[id].gen) << 32 | id; }
+  // Lock-free: is the lock of this node word destroyed (its slot
+  // recycled or retired)? Stale answers only cost a slow path.
+  bool word_dead(u64 w) {
+    u32 id = u32(w);
+    if (!id || id >= nodes_.size()) return false;
+    Node &n = nodes_[id];
+    return __atomic_load_n(&n.gen, __ATOMIC_RELAXED) != u32(w >> 32) ||
+           __atomic_load_n(&n.retired, __ATOMIC_RELAXED) != 0;
+  }
   // mu held: the address stops being this lock (destroy/free/re-init).
+  // A retired lock gets no new edges, so once it has no outgoing edge no
+  // cycle can pass through it: its incoming edges are dropped and its slot
+  // (and theirs) reused. This cascades to retired predecessors left
+  // without outgoing edges. Locks with outgoing edges stay (they may gate
+  // edges, and paths through them still count).
   void retire(uptr addr);
   bool page_has_locks(uptr page) const { return page_map_.get(page) != 0; }
   Node &node(u32 id) { return nodes_[id]; }
   Edge &edge(u32 id) { return edges_[id]; }
-  u32 node_count() const { return nodes_.size() ? nodes_.size() - 1 : 0; }
-  u32 edge_count() const { return edges_.size() ? edges_.size() - 1 : 0; }
+  // Nodes and edges in the graph now (recycled slots excluded).
+  u32 node_count() const { return node_slots() - free_nodes_; }
+  u32 edge_count() const { return edge_slots() - free_edges_; }
+  // Highest slot ids (slots 1..n, some possibly free: Edge::from == 0).
+  u32 node_slots() const { return nodes_.size() ? nodes_.size() - 1 : 0; }
+  u32 edge_slots() const { return edges_.size() ? edges_.size() - 1 : 0; }
   u32 live_nodes() const { return live_nodes_; }
+  // Destroyed locks and their edges dropped by retire() so far.
+  u64 recycled_nodes() const { return recycled_nodes_.load(std::memory_order_relaxed); }
+  u64 recycled_edges = 0;
 
   // mu held: the edge from->to, or 0.
   u32 find_edge(u32 from, u32 to) const;
@@ -248,6 +324,12 @@ private:
   u32 next_ord_ = 1;
   u32 mark_ = 0;
   u32 live_nodes_ = 0;
+  u32 free_node_head_ = 0, free_edge_head_ = 0;
+  u32 free_nodes_ = 0, free_edges_ = 0;
+  u64 edge_seq_ = 0;
+  std::atomic<u64> recycled_nodes_{0};
+  void recycle(u32 id);
+  void edge_map_erase(u64 key);
   // Scratch for searches, grown by mmap.
   u32 *scratch_a_ = nullptr, *scratch_b_ = nullptr, *scratch_c_ = nullptr;
   u32 scratch_cap_ = 0;

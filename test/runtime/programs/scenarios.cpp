@@ -315,6 +315,46 @@ int main(int argc, char **argv) {
     });
     t1.join();
     t2.join();
+  } else if (s == "hang_cond") {
+    // t1 holds mu_b and waits on a condition variable with mu_a; t2 takes
+    // mu_a, wakes t1 (which now needs mu_a back, inside glibc) and blocks
+    // on mu_b.
+    std::atomic<int> waiting{0};
+    bool go = false;
+    std::condition_variable cv_go;
+    std::thread t1([&] {
+      std::lock_guard<std::mutex> b(mu_b);
+      std::unique_lock<std::mutex> a(mu_a);
+      waiting = 1;
+      cv_go.wait(a, [&] { return go; });  // @hang_cond_t1
+    });
+    std::thread t2([&] {
+      while (!waiting) std::this_thread::yield();
+      std::lock_guard<std::mutex> a(mu_a);  // free once t1 waits
+      go = true;
+      cv_go.notify_one();
+      std::lock_guard<std::mutex> b(mu_b);  // @hang_cond_t2
+    });
+    t1.join();
+    t2.join();
+  } else if (s == "hang_custom") {
+    // t2 spins forever in an annotated lock that t1 holds while t1 waits
+    // for the mutex t2 holds.
+    std::atomic<int> both{0};
+    std::thread t1([&] {
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<std::mutex> a(mu_a);  // @hang_custom_t1
+    });
+    std::thread t2([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);  // @hang_custom_t2
+    });
+    t1.join();
+    t2.join();
   } else {
     return 2;
   }

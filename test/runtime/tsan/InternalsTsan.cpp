@@ -101,6 +101,32 @@ int main() {
   for (auto &t : ps) t.join();
   CHECK(api_finding_count() == unsigned(kPairs));
   CHECK(g_graph->edge_count() == edges_before + 2 * kPairs);
+
+  // Phase 3: lock churn. Threads take short-lived locks under a long-lived
+  // one and destroy them (their node and edge slots are recycled) while
+  // other threads' known orders keep hitting their caches.
+  u32 nodes_before = g_graph->node_count();
+  u32 edges_before3 = g_graph->edge_count();
+  std::vector<std::thread> cs;
+  for (int t = 0; t < 4; ++t) {
+    cs.emplace_back([t] {
+      uptr outer = L(500 + t);
+      for (int r = 0; r < kRounds; ++r) {
+        uptr inner = L(510 + t * 8 + r % 8);
+        on_acquired(outer, kMutex, kWrite, false, false, 0x6000);
+        on_acquired(inner, kMutex, kWrite, false, false, 0x6001);
+        on_release(inner);
+        on_release(outer);
+        on_destroy(inner);
+      }
+      on_thread_exit();
+    });
+  }
+  for (auto &t : cs) t.join();
+  CHECK(api_finding_count() == unsigned(kPairs));
+  CHECK(g_graph->edge_count() == edges_before3);
+  CHECK(g_graph->node_count() <= nodes_before + 4);
+  CHECK(g_graph->recycled_nodes() >= u64(4 * kRounds));
   if (failures) return 1;
   std::printf("ok: %u locks, %u edges, %lu findings\n", g_graph->node_count(), g_graph->edge_count(),
               api_finding_count());
