@@ -29,6 +29,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <map>
+#include <optional>
 #include <mutex>
 
 namespace fearless {
@@ -161,22 +162,47 @@ struct UnitOutput {
   /// Facts sections of the whole-program checks, by section name.
   llvm::json::Object Sections;
   /// Every file the unit read.
-  std::vector<std::string> Files;
+  std::vector<FactsDependency> Deps;
   bool Parsed = false;
 };
 
-/// Every file the unit read: its main file, headers, system headers.
-std::vector<std::string> unitFiles(const SourceManager &SM) {
-  std::vector<std::string> Out;
+/// Every file the unit read (main file, headers, system headers), as it
+/// was read: size and time from the file manager, the hash from the buffer
+/// already in memory, so recording them costs no second read.
+std::vector<FactsDependency> unitDependencies(const SourceManager &SM) {
+  std::vector<FactsDependency> Out;
   for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
-    llvm::SmallString<256> Path(It->first.getName());
-    if (!llvm::sys::path::is_absolute(Path))
-      (void)SM.getFileManager().getVirtualFileSystem().makeAbsolute(Path);
-    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-    Out.push_back(std::string(Path));
+    // The real path: collapsing ".." by hand breaks across symbolic links
+    // (the compiler's "lib/gcc/.../../../../include" system paths).
+    llvm::SmallString<256> Path(It->first.getFileEntry().tryGetRealPathName());
+    if (Path.empty()) {
+      Path = It->first.getName();
+      if (!llvm::sys::path::is_absolute(Path))
+        (void)SM.getFileManager().getVirtualFileSystem().makeAbsolute(Path);
+      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/false);
+    }
+    FactsDependency D;
+    std::optional<llvm::MemoryBufferRef> Buf =
+        It->second->getBufferIfLoaded();
+    if (Buf) {
+      D.Path = std::string(Path);
+      D.Size = It->first.getSize();
+      D.MTime = It->first.getModificationTime();
+      D.Hash = contentHash(Buf->getBuffer());
+    } else if (!describeFile(Path, D)) {
+      continue;
+    }
+    Out.push_back(std::move(D));
   }
-  std::sort(Out.begin(), Out.end());
-  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  std::sort(Out.begin(), Out.end(),
+            [](const FactsDependency &A, const FactsDependency &B) {
+              return A.Path < B.Path;
+            });
+  Out.erase(std::unique(Out.begin(), Out.end(),
+                        [](const FactsDependency &A, const FactsDependency &B) {
+                          return A.Path == B.Path;
+                        }),
+            Out.end());
   return Out;
 }
 
@@ -206,7 +232,7 @@ public:
     }
     if (Out.WantDirectives)
       H.collectDirectives(Out.Directives);
-    Out.Files = unitFiles(Ctx.getSourceManager());
+    Out.Deps = unitDependencies(Ctx.getSourceManager());
     Out.Parsed = true;
   }
 
@@ -609,6 +635,16 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
     unsigned Started = 0;
     unsigned &Analysed = G.Analysed, &Reused = G.Reused;
     std::map<std::string, UnitFacts> ByFile;
+    // The --facts-dir copy of a unit's facts; the error, or empty.
+    auto copyToFactsDir = [&](const UnitFacts &U) {
+      std::string Error;
+      if (Opts.FactsDir.empty())
+        return Error;
+      llvm::SmallString<256> P(Opts.FactsDir);
+      llvm::sys::path::append(P, factsFileName(U.File, U.Key));
+      (void)writeUnitFacts(P, U, Error);
+      return Error;
+    };
     llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Opts.Jobs));
     for (const std::string &File : Files) {
       Pool.async([&, File] {
@@ -630,16 +666,10 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
           if (llvm::sys::fs::exists(CachePath) &&
               readUnitFacts(CachePath, Cached, Ignored) && Cached.Key == Key &&
               Cached.File == Abs && dependenciesUnchanged(Cached)) {
-            std::string FactsError;
-            if (!Opts.FactsDir.empty()) {
-              llvm::SmallString<256> FP(Opts.FactsDir);
-              llvm::sys::path::append(FP, factsFileName(Abs, Key));
-              if (!writeUnitFacts(FP, Cached, FactsError)) {
-                std::lock_guard<std::mutex> G(Lock);
-                R.Errors.push_back({File, "cannot write facts: " + FactsError});
-              }
-            }
+            std::string FactsError = copyToFactsDir(Cached);
             std::lock_guard<std::mutex> G(Lock);
+            if (!FactsError.empty())
+              R.Errors.push_back({File, "cannot write facts: " + FactsError});
             ++Reused;
             ByFile[Abs] = std::move(Cached);
             return;
@@ -671,23 +701,14 @@ bool analyzeProject(const AnalyzeOptions &Opts, Report &Out,
         if (!Failed) {
           U.File = Abs;
           U.Key = Key;
-          for (const std::string &Dep : Found.Files) {
-            FactsDependency D;
-            if (describeFile(Dep, D))
-              U.Deps.push_back(std::move(D));
-          }
+          U.Deps = std::move(Found.Deps);
           U.Findings = Found.Findings;
           U.Sections = std::move(Found.Sections);
           // The cache is an optimisation: failing to write it costs the
           // next run time, not this run its result.
           if (!CachePath.empty())
             (void)writeUnitFacts(CachePath, U, FactsError);
-          FactsError.clear();
-          if (!Opts.FactsDir.empty()) {
-            llvm::SmallString<256> FP(Opts.FactsDir);
-            llvm::sys::path::append(FP, factsFileName(Abs, Key));
-            (void)writeUnitFacts(FP, U, FactsError);
-          }
+          FactsError = copyToFactsDir(U);
         }
         std::lock_guard<std::mutex> G(Lock);
         ++Analysed;

@@ -1,5 +1,7 @@
 #include "analysis/WholeProgram.h"
 
+#include "core/Writers.h"
+
 #include "clang/AST/ASTContext.h"
 #include "clang/Basic/FileManager.h"
 #include "clang/Basic/SourceManager.h"
@@ -35,14 +37,8 @@ void WholeProgramCheck::run(ASTContext &Ctx, ReportHandler &H) {
     for (const RelatedLocation &N : F.Related)
       R.Notes.push_back({backToUnit(SM, N.Loc), N.Message});
     unsigned Step = 0;
-    for (const TraceStep &S : F.Trace) {
-      std::string Msg = "[" + std::to_string(++Step) + "] ";
-      if (!S.Thread.empty())
-        Msg += S.Thread + ": ";
-      if (!S.Function.empty())
-        Msg += "in " + S.Function + ": ";
-      R.Notes.push_back({backToUnit(SM, S.Loc), Msg + S.Message});
-    }
+    for (const TraceStep &S : F.Trace)
+      R.Notes.push_back({backToUnit(SM, S.Loc), traceStepText(++Step, S)});
     report(H, std::move(R));
   }
 }

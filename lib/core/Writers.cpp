@@ -20,29 +20,31 @@ static void printLoc(llvm::raw_ostream &OS, const Location &L) {
 }
 
 static void writeTextFinding(llvm::raw_ostream &OS, const Finding &F) {
-  {
-    printLoc(OS, F.Loc);
-    if (!F.Suppression.empty())
-      OS << "note: suppressed: " << F.Message << " [" << F.CheckId
-         << "]: " << F.Suppression << '\n';
-    else
-      OS << severityName(F.Sev) << ": " << F.Message << " [" << F.CheckId
-         << "]\n";
-    for (const RelatedLocation &N : F.Related) {
-      printLoc(OS, N.Loc);
-      OS << "note: " << N.Message << '\n';
-    }
-    unsigned Step = 0;
-    for (const TraceStep &S : F.Trace) {
-      printLoc(OS, S.Loc);
-      OS << "note: [" << ++Step << "] ";
-      if (!S.Thread.empty())
-        OS << S.Thread << ": ";
-      if (!S.Function.empty())
-        OS << "in " << S.Function << ": ";
-      OS << S.Message << '\n';
-    }
+  printLoc(OS, F.Loc);
+  if (!F.Suppression.empty())
+    OS << "note: suppressed: " << F.Message << " [" << F.CheckId
+       << "]: " << F.Suppression << '\n';
+  else
+    OS << severityName(F.Sev) << ": " << F.Message << " [" << F.CheckId
+       << "]\n";
+  for (const RelatedLocation &N : F.Related) {
+    printLoc(OS, N.Loc);
+    OS << "note: " << N.Message << '\n';
   }
+  unsigned Step = 0;
+  for (const TraceStep &S : F.Trace) {
+    printLoc(OS, S.Loc);
+    OS << "note: " << traceStepText(++Step, S) << '\n';
+  }
+}
+
+std::string traceStepText(unsigned Number, const TraceStep &S) {
+  std::string Out = "[" + std::to_string(Number) + "] ";
+  if (!S.Thread.empty())
+    Out += S.Thread + ": ";
+  if (!S.Function.empty())
+    Out += "in " + S.Function + ": ";
+  return Out + S.Message;
 }
 
 void writeText(llvm::raw_ostream &OS, const Report &R) {

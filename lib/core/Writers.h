@@ -45,6 +45,9 @@ struct Report {
 const char *toolVersion();
 
 void writeText(llvm::raw_ostream &OS, const Report &R);
+/// How writeText() words trace step \p Number (1-based), after "note: ":
+/// "[2] thread 1: in f: waits for 'b'".
+std::string traceStepText(unsigned Number, const TraceStep &S);
 void writeJson(llvm::raw_ostream &OS, const Report &R);
 
 /// One finding as writeJson() writes it, and back (used by facts files).

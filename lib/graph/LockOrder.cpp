@@ -364,7 +364,9 @@ private:
     if (R.Base == "this") {
       if (C.Lambda)
         return R;
-      if (!C.HasObject || C.Object.Base.empty() || localBaseOnly(C.Object))
+      // A local object's locks are fresh per call: they order nothing
+      // against the caller's.
+      if (!C.HasObject || C.Object.Base.empty() || localBase(C.Object))
         return std::nullopt;
       LockRef Out = R;
       Out.Base = C.Object.Base;
@@ -391,9 +393,6 @@ private:
     return std::nullopt;
   }
 
-  /// A local object's locks are fresh per call: they order nothing
-  /// against the caller's.
-  static bool localBaseOnly(const LockRef &R) { return localBase(R); }
 
   void addAcquired(Summary &S, Acquired A) {
     for (const Acquired &Old : S.Acq)
@@ -432,6 +431,30 @@ private:
     Closed.push_back(W);
   }
 
+  /// One witness per lock in \p Held for \p To, acquired at \p Site
+  /// (directly, or at the end of \p Chain); a lock already held is
+  /// re-entry and orders nothing.
+  void acquiredWhileHeld(const FunctionFacts &F, Summary &S,
+                         const std::vector<HeldFact> &Held, const LockRef &To,
+                         const SiteFact &Site, const std::vector<Hop> &Chain) {
+    if (reentry(Held, To))
+      return;
+    for (const HeldFact &H : Held) {
+      Witness W;
+      W.Holder = F.Name;
+      W.HolderUsr = F.Usr;
+      W.From = H.Lock;
+      W.To = To;
+      W.HeldAt = H.Acquired;
+      W.HeldIn = F.Name;
+      W.HeldSpelled = H.Lock.Spelled;
+      W.Site = Site;
+      W.Chain = Chain;
+      W.Others = othersOf(Held, H.Lock);
+      emit(F, S, std::move(W));
+    }
+  }
+
   void compute(const FunctionFacts &F) {
     Summary &S = Summaries[F.Usr];
     if (S.Done || S.Busy)
@@ -444,22 +467,8 @@ private:
         std::vector<Hop> Chain{
             {F.Name, A.Site.Loc, "acquires '" + L.Spelled + "'"}};
         addAcquired(S, {L, Chain, A.Try});
-        if (A.Try || reentry(A.Held, L))
-          continue;
-        for (const HeldFact &H : A.Held) {
-          Witness W;
-          W.Holder = F.Name;
-          W.HolderUsr = F.Usr;
-          W.From = H.Lock;
-          W.To = L;
-          W.HeldAt = H.Acquired;
-          W.HeldIn = F.Name;
-          W.HeldSpelled = H.Lock.Spelled;
-          W.Site = A.Site;
-          W.Chain = Chain;
-          W.Others = othersOf(A.Held, H.Lock);
-          emit(F, S, std::move(W));
-        }
+        if (!A.Try)
+          acquiredWhileHeld(F, S, A.Held, L, A.Site, Chain);
       }
     for (const CallFact &C : F.Calls) {
       auto It = Functions.find(C.Callee);
@@ -477,22 +486,8 @@ private:
         std::vector<Hop> Chain{Call};
         Chain.insert(Chain.end(), A.Chain.begin(), A.Chain.end());
         addAcquired(S, {*R, Chain, A.Try});
-        if (A.Try || reentry(C.Held, *R))
-          continue;
-        for (const HeldFact &H : C.Held) {
-          Witness W;
-          W.Holder = F.Name;
-          W.HolderUsr = F.Usr;
-          W.From = H.Lock;
-          W.To = *R;
-          W.HeldAt = H.Acquired;
-          W.HeldIn = F.Name;
-          W.HeldSpelled = H.Lock.Spelled;
-          W.Site = C.Site;
-          W.Chain = Chain;
-          W.Others = othersOf(C.Held, H.Lock);
-          emit(F, S, std::move(W));
-        }
+        if (!A.Try)
+          acquiredWhileHeld(F, S, C.Held, *R, C.Site, Chain);
       }
       for (const Witness &Inner : G.Open) {
         std::optional<LockRef> From = rebase(Inner.From, C);
