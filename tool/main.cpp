@@ -382,6 +382,17 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
     };
 
   std::unique_ptr<llvm::raw_fd_ostream> GraphFile;
+  // Nothing half-written is left behind when there is no report.
+  auto discardOutputs = [&] {
+    if (File) {
+      File->close();
+      llvm::sys::fs::remove(Cmd.Output);
+    }
+    if (GraphFile) {
+      GraphFile->close();
+      llvm::sys::fs::remove(Cmd.LockGraph);
+    }
+  };
   std::string Dot;
   if (!Cmd.LockGraph.empty()) {
     std::error_code EC;
@@ -390,10 +401,8 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
     if (EC) {
       llvm::errs() << "fearless: error: cannot write '" << Cmd.LockGraph
                    << "': " << EC.message() << '\n';
-      if (File) {
-        File->close();
-        llvm::sys::fs::remove(Cmd.Output);
-      }
+      GraphFile.reset();
+      discardOutputs();
       return ExitTrouble;
     }
     Cmd.Analysis.LockGraphDot = &Dot;
@@ -404,14 +413,7 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
   std::string Fatal;
   if (!fearless::analyzeProject(Cmd.Analysis, R, Fatal, &Gate)) {
     llvm::errs() << "fearless: error: " << Fatal << '\n';
-    if (File) {
-      File->close();
-      llvm::sys::fs::remove(Cmd.Output);
-    }
-    if (GraphFile) {
-      GraphFile->close();
-      llvm::sys::fs::remove(Cmd.LockGraph);
-    }
+    discardOutputs();
     return ExitTrouble;
   }
   if (GraphFile) {
@@ -423,27 +425,22 @@ int runAnalyze(int Argc, char **Argv, bool WriteBaseline, bool Merge) {
       GraphFile->clear_error();
       return ExitTrouble;
     }
+    GraphFile.reset(); // written: the graph stays whatever follows
   }
   if (Cmd.Stats)
     llvm::errs() << "fearless: units analysed: " << Gate.Analysed
                  << ", reused from cache: " << Gate.Reused << '\n';
+  for (const fearless::AnalysisError &E : R.Errors)
+    llvm::errs() << "fearless: error: " << E.File << ": " << E.Message << '\n';
   if (Cmd.Analysis.ShardCount) {
-    for (const fearless::AnalysisError &E : R.Errors)
-      llvm::errs() << "fearless: error: " << E.File << ": " << E.Message
-                   << '\n';
     if (!Cmd.Quiet)
       llvm::errs() << "fearless: shard " << Cmd.Analysis.ShardIndex << '/'
                    << Cmd.Analysis.ShardCount << ": facts of "
                    << Gate.Analysed + Gate.Reused << " unit(s) written to "
                    << Cmd.Analysis.FactsDir << '\n';
-    if (File) {
-      File->close();
-      llvm::sys::fs::remove(Cmd.Output);
-    }
+    discardOutputs();
     return R.Errors.empty() ? ExitClean : ExitTrouble;
   }
-  for (const fearless::AnalysisError &E : R.Errors)
-    llvm::errs() << "fearless: error: " << E.File << ": " << E.Message << '\n';
   llvm::raw_ostream &OS = File ? *File : llvm::outs();
   if (Cmd.WriteBaseline) {
     // A baseline from a partial analysis would make the missing units'
