@@ -943,8 +943,26 @@ bool takeValue(int &I, int Argc, char **Argv, const char *Name, std::string &Out
   return false;
 }
 
-bool validFormat(const std::string &F) {
-  return F == "text" || F == "json" || F == "sarif" || F == "dot";
+// The output options run and report share: true if Argv[I] was one (I is
+// then past its value).
+bool takeOutputOption(int &I, int Argc, char **Argv, OutputOptions &Out) {
+  std::string A = Argv[I];
+  if (A == "-q" || A == "--quiet") {
+    Out.Quiet = true;
+    return true;
+  }
+  return takeValue(I, Argc, Argv, "--json", Out.JsonOut) ||
+         takeValue(I, Argc, Argv, "--format", Out.Format) ||
+         takeValue(I, Argc, Argv, "-o", Out.Output) ||
+         takeValue(I, Argc, Argv, "--source-root", Out.SourceRoot);
+}
+
+// Says so on stderr when --format names no writer.
+bool checkFormat(const std::string &F) {
+  if (F == "text" || F == "json" || F == "sarif" || F == "dot")
+    return true;
+  std::fprintf(stderr, "fearless: error: --format takes text, json, sarif or dot\n");
+  return false;
 }
 
 } // namespace
@@ -952,8 +970,6 @@ bool validFormat(const std::string &F) {
 int runCommand(int Argc, char **Argv) {
   std::string Options, Watchdog = "20000", Supp, Keep, Runtime;
   OutputOptions Out;
-  std::string &JsonOut = Out.JsonOut;
-  bool &Quiet = Out.Quiet;
   int I = 1;
   for (; I < Argc; ++I) {
     std::string A = Argv[I];
@@ -965,18 +981,12 @@ int runCommand(int Argc, char **Argv) {
       std::fputs(RunUsage, stdout);
       return ExitClean;
     }
-    if (A == "-q" || A == "--quiet") {
-      Quiet = true;
-      continue;
-    }
-    if (takeValue(I, Argc, Argv, "--options", Options) ||
+    if (takeOutputOption(I, Argc, Argv, Out) ||
+        takeValue(I, Argc, Argv, "--options", Options) ||
         takeValue(I, Argc, Argv, "--watchdog", Watchdog) ||
         takeValue(I, Argc, Argv, "--suppressions", Supp) ||
-        takeValue(I, Argc, Argv, "--json", JsonOut) || takeValue(I, Argc, Argv, "--keep", Keep) ||
-        takeValue(I, Argc, Argv, "--runtime", Runtime) ||
-        takeValue(I, Argc, Argv, "--format", Out.Format) ||
-        takeValue(I, Argc, Argv, "-o", Out.Output) ||
-        takeValue(I, Argc, Argv, "--source-root", Out.SourceRoot))
+        takeValue(I, Argc, Argv, "--keep", Keep) ||
+        takeValue(I, Argc, Argv, "--runtime", Runtime))
       continue;
     if (A.size() > 1 && A[0] == '-') {
       std::fprintf(stderr, "fearless: error: unknown option '%s' for run\n%s", A.c_str(), RunUsage);
@@ -984,10 +994,8 @@ int runCommand(int Argc, char **Argv) {
     }
     break;
   }
-  if (!validFormat(Out.Format)) {
-    std::fprintf(stderr, "fearless: error: --format takes text, json, sarif or dot\n");
+  if (!checkFormat(Out.Format))
     return ExitTrouble;
-  }
   if (I >= Argc) {
     std::fprintf(stderr, "fearless: error: no command to run\n%s", RunUsage);
     return ExitTrouble;
@@ -1082,8 +1090,6 @@ int runCommand(int Argc, char **Argv) {
 
 int reportCommand(int Argc, char **Argv) {
   OutputOptions Out;
-  std::string &JsonOut = Out.JsonOut;
-  bool &Quiet = Out.Quiet;
   std::vector<std::string> Inputs;
   for (int I = 1; I < Argc; ++I) {
     std::string A = Argv[I];
@@ -1091,14 +1097,7 @@ int reportCommand(int Argc, char **Argv) {
       std::fputs(ReportUsage, stdout);
       return ExitClean;
     }
-    if (A == "-q" || A == "--quiet") {
-      Quiet = true;
-      continue;
-    }
-    if (takeValue(I, Argc, Argv, "--json", JsonOut) ||
-        takeValue(I, Argc, Argv, "--format", Out.Format) ||
-        takeValue(I, Argc, Argv, "-o", Out.Output) ||
-        takeValue(I, Argc, Argv, "--source-root", Out.SourceRoot))
+    if (takeOutputOption(I, Argc, Argv, Out))
       continue;
     if (A.size() > 1 && A[0] == '-') {
       std::fprintf(stderr, "fearless: error: unknown option '%s' for report\n%s", A.c_str(), ReportUsage);
@@ -1112,10 +1111,8 @@ int reportCommand(int Argc, char **Argv) {
       Inputs.push_back(A);
     }
   }
-  if (!validFormat(Out.Format)) {
-    std::fprintf(stderr, "fearless: error: --format takes text, json, sarif or dot\n");
+  if (!checkFormat(Out.Format))
     return ExitTrouble;
-  }
   if (Inputs.empty()) {
     std::fprintf(stderr, "fearless: error: no reports given\n%s", ReportUsage);
     return ExitTrouble;

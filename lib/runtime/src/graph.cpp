@@ -10,7 +10,8 @@
 
 namespace fearless_rt {
 
-std::atomic<u64> g_addr_epoch{0};
+// Read by every nested acquisition: on a cache line of its own (see Arena).
+alignas(64) std::atomic<u64> g_addr_epoch{0};
 
 void fatal(const char *msg) {
   const char prefix[] = "fearless: fatal: ";
@@ -58,23 +59,27 @@ void SpinLock::lock() {
 
 // ----------------------------------------------------------------- arena
 namespace {
-SpinLock g_arena_mu;
-char *g_arena_cur = nullptr;
-size_t g_arena_left = 0;
+// Written by every allocation: aligned so it never shares g_addr_epoch's
+// cache line.
+struct alignas(64) Arena {
+  SpinLock mu;
+  char *cur = nullptr;
+  size_t left = 0;
+} g_arena;
 } // namespace
 
 void *arena_alloc(size_t bytes) {
   bytes = (bytes + 15) & ~size_t(15);
   if (bytes >= (1u << 20)) return os_alloc(bytes);
-  SpinGuard g(g_arena_mu);
-  if (g_arena_left < bytes) {
+  SpinGuard g(g_arena.mu);
+  if (g_arena.left < bytes) {
     const size_t chunk = 4u << 20;
-    g_arena_cur = static_cast<char *>(os_alloc(chunk));
-    g_arena_left = chunk;
+    g_arena.cur = static_cast<char *>(os_alloc(chunk));
+    g_arena.left = chunk;
   }
-  void *p = g_arena_cur;
-  g_arena_cur += bytes;
-  g_arena_left -= bytes;
+  void *p = g_arena.cur;
+  g_arena.cur += bytes;
+  g_arena.left -= bytes;
   return p;
 }
 
@@ -85,9 +90,8 @@ char *arena_strdup(const char *s) {
   return p;
 }
 
-void arena_after_fork_child() {}
-void arena_fork_lock() { g_arena_mu.lock(); }
-void arena_fork_unlock() { g_arena_mu.unlock(); }
+void arena_fork_lock() { g_arena.mu.lock(); }
+void arena_fork_unlock() { g_arena.mu.unlock(); }
 
 // ---------------------------------------------------------------- AddrMap
 static inline u64 hash_word(uptr k) { return mix(0x51ed270b27aa5a1bull, k); }
@@ -112,11 +116,6 @@ u64 AddrMap::get(uptr key) const {
     if (k == key) return t->slots[i].val.load(std::memory_order_acquire);
     if (k == 0) return 0;
   }
-}
-
-u32 AddrMap::used() const {
-  Table *t = table_.load(std::memory_order_acquire);
-  return t ? u32(t->used) : 0;
 }
 
 void AddrMap::grow() {

@@ -19,7 +19,6 @@ namespace fearless_rt {
 
 Real real;
 std::atomic<int> g_state{0};
-static SpinLock g_init_mu;
 void set_own_base(uptr b);
 
 static void set_str(char *dst, size_t cap, const char *v, size_t len) {

@@ -305,15 +305,24 @@ u32 capture_stack(uptr *out, u32 max, u32 skip) {
   return k;
 }
 
-static const Stack *capture_stack_record(u32 skip) {
-  uptr tmp[128];
+// Frames kept per recorded stack (the stack_depth option, 1..100).
+static u32 record_depth() {
   u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
-  if (depth > 100) depth = 100;
-  u32 n = capture_stack(tmp, depth, skip + 1);
+  return depth > 100 ? 100 : depth;
+}
+
+// An arena copy of the n return addresses pcs.
+static const Stack *stack_record(const uptr *pcs, u32 n) {
   Stack *s = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * n));
   s->n = n;
-  memcpy(s->pc, tmp, sizeof(uptr) * n);
+  memcpy(s->pc, pcs, sizeof(uptr) * n);
   return s;
+}
+
+static const Stack *capture_stack_record(u32 skip) {
+  uptr tmp[128];
+  u32 n = capture_stack(tmp, record_depth(), skip + 1);
+  return stack_record(tmp, n);
 }
 
 // Cycle classification (see docs/runtime.md "Classification").
@@ -443,13 +452,17 @@ static _Unwind_Reason_Code unwind_step(_Unwind_Context *c, void *arg) {
 // The return addresses of the callers of the frame whose CFA is base,
 // innermost first. Counting frames to skip instead would depend on what
 // the compiler inlined.
-static u32 unwind_callers(uptr base, uptr *out, u32 max) {
-  Unwind u;
+static void unwind_from(Unwind &u, uptr base, u32 max) {
   u.base = base;
   u.n = 0;
   u.max = max < 128 ? max : 128;
   u.found = -1;
   _Unwind_Backtrace(unwind_step, &u);
+}
+
+static u32 unwind_callers(uptr base, uptr *out, u32 max) {
+  Unwind u;
+  unwind_from(u, base, max);
   if (u.found < 0) return capture_stack(out, max, 2);
   memcpy(out, u.ip, sizeof(uptr) * u.n);
   return u.n;
@@ -457,13 +470,8 @@ static u32 unwind_callers(uptr base, uptr *out, u32 max) {
 
 static const Stack *stack_of_callers(uptr base) {
   uptr tmp[128];
-  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
-  if (depth > 100) depth = 100;
-  u32 n = unwind_callers(base, tmp, depth);
-  Stack *s = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * n));
-  s->n = n;
-  memcpy(s->pc, tmp, sizeof(uptr) * n);
-  return s;
+  u32 n = unwind_callers(base, tmp, record_depth());
+  return stack_record(tmp, n);
 }
 
 static inline bool shape_usable(const ThreadState *t, uptr base) {
@@ -496,17 +504,9 @@ static __attribute__((noinline)) const Stack *edge_stack(ThreadState *t, uptr ba
     if (shape_matches(*slot, base, t->stack_hi)) return slot->stack;
   }
   Unwind u;
-  u.base = base;
-  u.n = 0;
-  u32 depth = g_opt.stack_depth ? g_opt.stack_depth : 1;
-  if (depth > 100) depth = 100;
-  u.max = depth;
-  u.found = -1;
-  _Unwind_Backtrace(unwind_step, &u);
+  unwind_from(u, base, record_depth());
   if (u.found < 0) return capture_stack_record(3);  // base not seen: skip frames
-  Stack *st = static_cast<Stack *>(arena_alloc(sizeof(Stack) + sizeof(uptr) * u.n));
-  st->n = u.n;
-  memcpy(st->pc, u.ip, sizeof(uptr) * u.n);
+  const Stack *st = stack_record(u.ip, u.n);
   if (memo) {
     u32 k = 0;
     for (; k < u.n && k < kShapeFrames; ++k) {
@@ -698,17 +698,7 @@ void commit_full(const Prep &p) {
     t->cap *= 2;  // the old array stays mapped for a concurrent watchdog scan
     h = nh;
   }
-  Held &e = h[n];
-  __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-  e.mode = p.mode;
-  e.kind = p.kind;
-  e.pc = p.pc;
-  e.no_edge = p.no_edge;
-  e.node = n ? p.node : 0;
-  e.gen = n ? p.gen : 0;
-  e.chain = n ? p.chain : 0;
-  t->nheld.store(n + 1, std::memory_order_release);
+  push_prepared(t, h, n, p);
   if (!p.known && n) {
     t->busy++;
     slow_path(t, n);

@@ -177,13 +177,6 @@ inline void wait_unpublish() {
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
   t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
 }
-// Marks the calling thread as (possibly) blocked on addr without a start
-// time, or clears the mark (addr 0).
-inline void wait_publish(uptr addr) {
-  ThreadState *t = self();
-  if (addr) t->wait_since.store(0, std::memory_order_relaxed);
-  t->waiting_for.store(addr, std::memory_order_release);
-}
 
 // Hooks. `pc` is the caller's return address. An acquisition is
 // prepare() before the real call and commit() once it succeeded;
@@ -278,23 +271,29 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   prepare_nested(p, t, n, h);
 }
 
+// Pushes the prepared acquisition p above the n entries of h (n < cap); a
+// flat one (n == 0) stays unresolved.
+inline void push_prepared(ThreadState *t, Held *h, u32 n, const Prep &p) {
+  Held &e = h[n];
+  __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = p.mode;
+  e.kind = p.kind;
+  e.pc = p.pc;
+  e.no_edge = p.no_edge;
+  e.node = n ? p.node : 0;
+  e.gen = n ? p.gen : 0;
+  e.chain = n ? p.chain : 0;
+  t->nheld.store(n + 1, std::memory_order_release);
+}
+
 inline void commit(const Prep &p) {
   if (p.skip) return;
   ThreadState *t = p.t;
   u32 n = t->nheld.load(std::memory_order_relaxed);
   // A flat acquisition, or a known order: stay thread-local.
   if (!p.reentry && (n == 0 || p.known) && n < t->cap) {
-    Held &e = t->held.load(std::memory_order_relaxed)[n];
-    __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
-    __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-    e.mode = p.mode;
-    e.kind = p.kind;
-    e.pc = p.pc;
-    e.no_edge = p.no_edge;
-    e.node = n ? p.node : 0;
-    e.gen = n ? p.gen : 0;
-    e.chain = n ? p.chain : 0;
-    t->nheld.store(n + 1, std::memory_order_release);
+    push_prepared(t, t->held.load(std::memory_order_relaxed), n, p);
     return;
   }
   commit_full(p);

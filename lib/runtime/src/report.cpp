@@ -676,7 +676,7 @@ static const char *kind_id(u8 k) {
   case kFindThreadExit: return "fearless-rt-thread-exit-holding-lock";
   case kFindDeadlock: return "fearless-rt-deadlock";
   case kFindOrdered: return "fearless-rt-lock-order-ordered";
-  default: return "fearless-rt-unknown";
+  default: return "";  // unreachable: findings are only made with the kinds above
   }
 }
 static const char *kind_short(u8 k) {
@@ -687,7 +687,7 @@ static const char *kind_short(u8 k) {
   case kFindThreadExit: return "thread-exit-holding-lock";
   case kFindDeadlock: return "deadlock";
   case kFindOrdered: return "lock-order-cycle-ordered";
-  default: return "unknown";
+  default: return "";  // unreachable, as in kind_id
   }
 }
 static const char *wait_kind_text(u8 k) {

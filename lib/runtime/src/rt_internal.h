@@ -46,7 +46,6 @@ struct SpinGuard {
 // Global bump arena for records that live as long as the process.
 void *arena_alloc(size_t bytes);
 char *arena_strdup(const char *s);
-void arena_after_fork_child();
 
 // Append-only vector with stable element addresses: 64 Ki segments of
 // 2^SegBits elements. push() needs external serialization; operator[] is
@@ -70,7 +69,6 @@ public:
     size_.store(i + 1, std::memory_order_release);
     return i;
   }
-  void reset_size_for_child() {}
 
 private:
   std::atomic<T *> segs_[kMaxSegs] = {};
@@ -83,7 +81,6 @@ class AddrMap {
 public:
   u64 get(uptr key) const;
   void set(uptr key, u64 value);        // inserts or overwrites; 0 erases
-  u32 used() const;
   // Calls fn(key, value) for every live entry (owner's lock held).
   template <class F> void for_each(F fn) const {
     Table *t = table_.load(std::memory_order_acquire);
@@ -137,8 +134,6 @@ public:
     }
   }
   void clear();
-  u64 count() const { return used_; }
-  u64 bytes() const { return (mask_ + 1) * sizeof(Slot); }
 
 private:
   struct Slot {
@@ -181,7 +176,7 @@ inline u64 mix(u64 h, u64 v) {
 
 // Bumped (by Graph::retire) whenever an address stops being the lock it
 // was: address-keyed caches computed before then stop matching.
-extern std::atomic<u64> g_addr_epoch;
+alignas(64) extern std::atomic<u64> g_addr_epoch;
 
 // ------------------------------------------------------------ lock graph
 enum LockKind : u8 { kMutex = 0, kRwlock = 1, kSpin = 2, kCustom = 3 };
