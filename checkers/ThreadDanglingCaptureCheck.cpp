@@ -1,5 +1,6 @@
 #include "ThreadDanglingCaptureCheck.h"
 
+#include "analysis/ClangReport.h"
 #include "analysis/ThreadModel.h"
 
 #include "clang/AST/ASTContext.h"
@@ -335,23 +336,10 @@ private:
     return First;
   }
 
-  const Stmt *enclosingBody(const Decl *D) {
+  /// The body of the innermost lambda or function around \p D (a Decl
+  /// or a Stmt).
+  template <typename Node> const Stmt *enclosingBody(const Node *D) {
     DynTypedNode N = DynTypedNode::create(*D);
-    for (unsigned Depth = 0; Depth < 256; ++Depth) {
-      auto Parents = Ctx.getParents(N);
-      if (Parents.empty())
-        return nullptr;
-      N = Parents[0];
-      if (const auto *LE = N.get<LambdaExpr>())
-        return LE->getBody();
-      if (const auto *FD = N.get<FunctionDecl>())
-        return FD->getBody();
-    }
-    return nullptr;
-  }
-
-  const Stmt *enclosingBody(const Stmt *S) {
-    DynTypedNode N = DynTypedNode::create(*S);
     for (unsigned Depth = 0; Depth < 256; ++Depth) {
       auto Parents = Ctx.getParents(N);
       if (Parents.empty())
@@ -577,8 +565,7 @@ private:
     return EC && EC->getName() == "deferred";
   }
   bool system(const Stmt *S) const {
-    SourceLocation L = S->getBeginLoc();
-    return L.isValid() && SM.isInSystemHeader(SM.getFileLoc(L));
+    return inSystemHeader(SM, S->getBeginLoc());
   }
   ASTContext &Ctx;
   const SourceManager &SM;

@@ -1,5 +1,6 @@
 #include "ThreadNotJoinedCheck.h"
 
+#include "analysis/ClangReport.h"
 #include "analysis/Dataflow.h"
 #include "analysis/Exceptions.h"
 #include "analysis/ThreadModel.h"
@@ -978,7 +979,7 @@ public:
         CE->getConstructor()->isCopyOrMoveConstructor())
       return true;
     const SourceManager &SM = Ctx.getSourceManager();
-    if (SM.isInSystemHeader(SM.getFileLoc(CE->getBeginLoc())))
+    if (inSystemHeader(SM, CE->getBeginLoc()))
       return true;
     if (!isDiscardedTemporary(Ctx, CE))
       return true;
@@ -1076,7 +1077,7 @@ public:
 
 private:
   void note(const FieldDecl *F, SourceLocation L) {
-    if (SM.isInSystemHeader(SM.getFileLoc(L)))
+    if (inSystemHeader(SM, L))
       return;
     auto [It, New] = Starts.try_emplace(F, L);
     if (!New && SM.isBeforeInTranslationUnit(L, It->second))
@@ -1147,7 +1148,7 @@ void checkMembers(ASTContext &Ctx, ThrowOracle &Throws,
     if (!D->hasBody(Def) || !Def->getBody())
       continue; // defined in another translation unit
     const auto *DD = llvm::cast<CXXDestructorDecl>(Def);
-    if (SM.isInSystemHeader(SM.getFileLoc(DD->getLocation())))
+    if (inSystemHeader(SM, DD->getLocation()))
       continue;
     FunctionAnalysis A(DD, DD->getBody(), Ctx, Throws, false);
     A.trackMembers(DD, Fields, MS.Starts);

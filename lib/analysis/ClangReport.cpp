@@ -3,6 +3,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Index/USRGeneration.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -86,6 +87,13 @@ Finding toFinding(llvm::StringRef CheckId, const CheckReport &R,
 std::string sourceLine(const clang::SourceManager &SM,
                        clang::SourceLocation L) {
   return lineText(SM, L);
+}
+
+std::string usrOf(const clang::Decl *D) {
+  llvm::SmallString<128> Buf;
+  if (!D || clang::index::generateUSRForDecl(D, Buf))
+    return "";
+  return std::string(Buf);
 }
 
 bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L) {

@@ -14,8 +14,9 @@
 #include "core/Finding.h"
 
 namespace clang {
+class Decl;
 class SourceManager;
-}
+} // namespace clang
 
 namespace fearless {
 
@@ -28,6 +29,11 @@ Finding toFinding(llvm::StringRef CheckId, const CheckReport &R,
 /// The text of the source line \p L is on (in its file, after macro
 /// expansion), without the line break.
 std::string sourceLine(const clang::SourceManager &SM, clang::SourceLocation L);
+
+/// The declaration's Unified Symbol Resolution: the same for every unit
+/// that declares it, so facts extracted from different units merge by it.
+/// Empty for a null declaration or one without a USR.
+std::string usrOf(const clang::Decl *D);
 
 /// True when \p L lies in a system header (reports there are dropped).
 bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L);

@@ -11,7 +11,6 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
-#include "clang/Index/USRGeneration.h"
 
 #include <map>
 #include <set>
@@ -21,13 +20,6 @@ namespace fearless {
 using namespace clang;
 
 namespace {
-
-std::string usrOf(const Decl *D) {
-  llvm::SmallString<128> Buf;
-  if (!D || index::generateUSRForDecl(D, Buf))
-    return "";
-  return std::string(Buf);
-}
 
 std::string functionName(const FunctionDecl *FD) {
   if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD))

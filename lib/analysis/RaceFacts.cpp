@@ -15,7 +15,6 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
-#include "clang/Index/USRGeneration.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <map>
@@ -33,13 +32,6 @@ const char *const DefaultSubmitFunctions =
     "Schedule;StartThread";
 
 namespace {
-
-std::string usrOf(const Decl *D) {
-  llvm::SmallString<128> Buf;
-  if (!D || index::generateUSRForDecl(D, Buf))
-    return std::string();
-  return std::string(Buf);
-}
 
 /// An access path: a root and the fields below it. Roots: "T" (the
 /// object `this` points to), "G:<usr>" (a global or static), "V:<usr>"
@@ -109,11 +101,6 @@ bool isAssociative(QualType T) {
   return llvm::StringSwitch<bool>(RD->getName())
       .Cases("map", "unordered_map", true)
       .Default(false);
-}
-
-bool inSystem(const SourceManager &SM, const Decl *D) {
-  SourceLocation L = D->getLocation();
-  return L.isValid() && SM.isInSystemHeader(SM.getFileLoc(L));
 }
 
 std::string functionName(const FunctionDecl *FD) {
@@ -558,7 +545,8 @@ private:
               return Kind::Write;
             if (T->isLValueReferenceType() &&
                 !T->getPointeeType().isConstQualified())
-              return inSystem(SM, Ctor) ? Kind::Write : Kind::Skip;
+              return inSystemHeader(SM, Ctor->getLocation()) ? Kind::Write
+                                                             : Kind::Skip;
           }
         return Kind::Read;
       }
@@ -593,7 +581,7 @@ private:
     if (MD->isConst() || MD->isStatic())
       return Kind::Read;
     const CXXRecordDecl *RD = MD->getParent();
-    if (RD->isInStdNamespace() || inSystem(SM, MD)) {
+    if (RD->isInStdNamespace() || inSystemHeader(SM, MD->getLocation())) {
       if (MD->getIdentifier() && isObserver(MD->getName()))
         return Kind::Read;
       if (MD->getOverloadedOperator() == OO_Subscript)
@@ -622,7 +610,7 @@ private:
         return Kind::Read;
       if (T->getPointeeType().isConstQualified())
         return Kind::Read;
-      return inSystem(SM, FD) ? Kind::Write : Kind::Skip;
+      return inSystemHeader(SM, FD->getLocation()) ? Kind::Write : Kind::Skip;
     }
     return Kind::Read;
   }
@@ -689,20 +677,6 @@ private:
     return It->second;
   }
 
-  std::string lineText(SourceLocation Loc) {
-    Loc = SM.getExpansionLoc(Loc);
-    bool Invalid = false;
-    FileID FID = SM.getFileID(Loc);
-    llvm::StringRef Buf = SM.getBufferData(FID, &Invalid);
-    if (Invalid)
-      return std::string();
-    unsigned Off = SM.getFileOffset(Loc);
-    size_t Start = Buf.rfind('\n', Off);
-    Start = Start == llvm::StringRef::npos ? 0 : Start + 1;
-    size_t End = Buf.find('\n', Off);
-    return Buf.slice(Start, End).str();
-  }
-
   unsigned position(SourceLocation Loc) {
     return SM.getFileOffset(SM.getExpansionLoc(Loc));
   }
@@ -724,8 +698,7 @@ private:
 
   void access(const FunctionDecl *Fn, FnState &F, const Expr *E,
               const Lockset &Before) {
-    if (E->getExprLoc().isInvalid() ||
-        SM.isInSystemHeader(SM.getFileLoc(E->getExprLoc())))
+    if (E->getExprLoc().isInvalid() || inSystemHeader(SM, E->getExprLoc()))
       return;
     std::optional<APath> A = pathOf(Fn, E);
     if (!A)
@@ -739,10 +712,7 @@ private:
       return;
     if (A->RootVar && A->RootVar->getType().isConstQualified() && !A->Deref)
       return;
-    if (A->RootVar && A->RootVar->getType()->isReferenceType() &&
-        A->RootVar->getType()->getPointeeType().isConstQualified() &&
-        !A->Deref && !A->RootVar->hasGlobalStorage())
-      ; // a const reference still sees others' writes: keep
+    // Unlike a const variable, a const reference still sees others' writes.
     // Ownership: a frame's own plain locals never reach another thread.
     if (A->RootVar && A->Root[0] == 'V') {
       const FunctionDecl *Owner = ownerOf(A->RootVar);
@@ -794,7 +764,7 @@ private:
     O["pos"] = position(E->getExprLoc());
     SourceLocation Loc = E->getExprLoc();
     addLocation(O, Loc);
-    O["s"] = lineText(Loc);
+    O["s"] = sourceLine(SM, Loc);
     if (A->Leaf && !Decl.empty() && !GuardMap.count(Decl))
       if (std::optional<std::string> G = declaredGuard(Fn, A->Leaf))
         GuardMap[Decl] = *G;
@@ -867,7 +837,7 @@ private:
     if (!Call)
       return;
     const FunctionDecl *Callee = Call->getDirectCallee();
-    if (!Callee || inSystem(SM, Callee))
+    if (!Callee || inSystemHeader(SM, Callee->getLocation()))
       return;
     const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
     json::Object O;
@@ -1135,10 +1105,8 @@ private:
   }
 
   /// The variable that ends up owning a thread (or future) created by \p E.
-  const ValueDecl *holderOf(FnState &F, const Expr *E, bool &Discarded,
-                            bool &Member) {
-    const Stmt *Child = E;
-    for (const Stmt *P = parent(F, E); P; Child = P, P = parent(F, P)) {
+  const ValueDecl *holderOf(FnState &F, const Expr *E, bool &Member) {
+    for (const Stmt *P = parent(F, E); P; P = parent(F, P)) {
       if (llvm::isa<MaterializeTemporaryExpr, CXXBindTemporaryExpr,
                     ExprWithCleanups, ParenExpr, ImplicitCastExpr,
                     CXXFunctionalCastExpr>(P))
@@ -1172,14 +1140,8 @@ private:
           Member = true;
         return nullptr;
       }
-      if (const auto *ME = llvm::dyn_cast<MemberExpr>(P)) {
-        (void)ME;
-        return nullptr; // std::thread(...).detach() and the like
-      }
-      if (llvm::isa<CompoundStmt>(P) || llvm::isa<Expr>(P) == false) {
-        Discarded = true;
-        return nullptr;
-      }
+      // Anything else (std::thread(...).detach(), a discarded temporary,
+      // an argument) leaves the thread without a local owner.
       return nullptr;
     }
     return nullptr;
@@ -1193,7 +1155,7 @@ private:
   std::optional<unsigned> joinPosition(const FunctionDecl *Fn, FnState &F,
                                        const Expr *E, const Expr *Container,
                                        bool Async, bool &Detached) {
-    bool Discarded = false, Member = false;
+    bool Member = false;
     const ValueDecl *Holder = nullptr;
     bool Pthread = false;
     if (Container) {
@@ -1212,7 +1174,7 @@ private:
         Holder = DRE->getDecl();
       }
     } else {
-      Holder = holderOf(F, E, Discarded, Member);
+      Holder = holderOf(F, E, Member);
     }
     // A discarded std::async future waits in its destructor, at the end of
     // the full expression: the callable has finished by the next statement.
@@ -1331,15 +1293,11 @@ private:
       return Fi.Join;
     // std::jthread, futures and containers of them join when destroyed.
     QualType HT = HolderVar->getType();
+    // A reference to a container does not destroy its threads.
     bool JoinsOnDestruction =
         isStdJThread(HT) || isStdRecord(HT, "future") ||
-        (isThreadContainer(HT) && !isStdThread(HT) &&
-         [&] {
-           const auto *Spec =
-               llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
-                   HT.getCanonicalType()->getAsCXXRecordDecl());
-           return Spec && isStdJThread(Spec->getTemplateArgs()[0].getAsType());
-         }());
+        (!HT->isReferenceType() && isThreadContainer(HT) &&
+         !isStdThreadContainer(HT));
     if (JoinsOnDestruction) {
       for (const Stmt *P = parent(F, E); P; P = parent(F, P))
         if (const auto *CS = llvm::dyn_cast<CompoundStmt>(P)) {

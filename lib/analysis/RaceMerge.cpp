@@ -619,10 +619,6 @@ private:
     return Out;
   }
 
-  static std::string threadOf(const std::string &Label) {
-    return Label;
-  }
-
   void found(const Acc &A0, const std::string &LA0, const Acc &B0,
              const std::string &LB0) {
     auto GIt = Guards.find(A0.S->Decl);
@@ -663,25 +659,22 @@ private:
     F.Scope = A->S->Fn;
     F.Snippet = A->S->Snippet;
     std::string Name = "'" + A->S->Name + "'";
-    std::string Other = LB.rfind("another instance", 0) == 0
-                            ? LB
-                            : (LB[0] == '\'' ? LB : LB);
     if (Spin) {
-      F.Message = LA + " spins on the plain flag " + Name + " while " + Other +
+      F.Message = LA + " spins on the plain flag " + Name + " while " + LB +
                   " writes it at " + where(B->S->Loc) +
                   ": the compiler may hoist the read out of the loop and the "
                   "loop may never end; make the flag std::atomic";
     } else {
       F.Message = "data race on " + Name + ": " +
                   (A->Write ? "written" : "read") + " by " + LA + " while " +
-                  Other + (B->Write ? " writes" : " reads") + " it at " +
+                  LB + (B->Write ? " writes" : " reads") + " it at " +
                   where(B->S->Loc) + ", with no lock held in common";
     }
     F.Related.push_back({B->S->Loc, std::string("the other access (") +
                                         (B->Write ? "write" : "read") +
-                                        ") by " + Other});
+                                        ") by " + LB});
     F.Trace = trace(*A, LA);
-    std::vector<TraceStep> TB = trace(*B, Other);
+    std::vector<TraceStep> TB = trace(*B, LB);
     F.Trace.insert(F.Trace.end(), TB.begin(), TB.end());
     Races.emplace(K, std::move(F));
   }
