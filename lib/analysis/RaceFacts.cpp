@@ -764,7 +764,7 @@ private:
     O["pos"] = position(E->getExprLoc());
     SourceLocation Loc = E->getExprLoc();
     addLocation(O, Loc);
-    O["s"] = sourceLine(SM, Loc);
+    O["s"] = sourceLine(SM, SM.getExpansionLoc(Loc));
     if (A->Leaf && !Decl.empty() && !GuardMap.count(Decl))
       if (std::optional<std::string> G = declaredGuard(Fn, A->Leaf))
         GuardMap[Decl] = *G;
