@@ -421,6 +421,31 @@ TEST(RuntimeWatchdog, HangInAnnotatedLockIsDiagnosed) {
   EXPECT_NE(o.run.err.find("in an annotated lock"), std::string::npos) << diag(o);
 }
 
+TEST(RuntimeWatchdog, CycleOfAnnotatedLocksOnlyIsDiagnosed) {
+  Outcome o = scenario("hang_custom_only", "watchdog_ms=1000:exitcode=44", 30);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 44) << diag(o);
+  auto d = o.findings("fearless-rt-deadlock");
+  ASSERT_EQ(d.size(), 1u) << diag(o);
+  std::set<std::string> waited;
+  for (const Json &w : (*d[0])["waits"].arr) waited.insert(w["lock"]["name"].str);
+  EXPECT_EQ(waited, (std::set<std::string>{"spin_x", "spin_y"}));
+  auto kinds = waits_by_kind(*d[0]);
+  ASSERT_EQ(kinds.size(), 1u) << diag(o);
+  // Each thread's stack, unwound from where it spins (SpinLock::lock),
+  // names the line that took the lock.
+  EXPECT_TRUE(kinds["annotated_lock"].count(marker_line(kSrc, "hang_custom_only_t1"))) << diag(o);
+  EXPECT_TRUE(kinds["annotated_lock"].count(marker_line(kSrc, "hang_custom_only_t2"))) << diag(o);
+}
+
+TEST(RuntimeWatchdog, LongWaitWithoutCycleIsNotADeadlock) {
+  Outcome o = scenario("slow_holder", "watchdog_ms=300", 30);
+  ASSERT_FALSE(o.run.timed_out) << diag(o);
+  EXPECT_EQ(o.run.exit_code, 0) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 0u) << diag(o);
+  EXPECT_EQ(o.run.err, "") << diag(o);
+}
+
 #ifdef FEARLESS_SAMPLE_RUNTIME_WATCHDOG_DEADLOCK
 // The sample is built with -O2: std::mutex::lock is inlined into the user
 // function, which must still head the "blocked at" stacks.

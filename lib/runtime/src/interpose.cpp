@@ -145,6 +145,7 @@ void ensure_init() {
 using namespace fearless_rt;
 
 #define RET_PC uptr(__builtin_return_address(0))
+#define OWN_CFA uptr(__builtin_dwarf_cfa())
 
 // While initializing, a hook re-entered through dlsym has no real function
 // yet; the process is still single-threaded then, so doing nothing is safe.
@@ -156,70 +157,36 @@ using namespace fearless_rt;
     }                                                           \
   } while (0)
 
-// The coarse clock is enough for a watchdog slice and much cheaper on the
-// contended path; it lags CLOCK_MONOTONIC by at most a tick.
-static void abs_deadline(clockid_t clk, unsigned ms, timespec *ts) {
-  clock_gettime(clk == CLOCK_MONOTONIC ? CLOCK_MONOTONIC_COARSE : clk, ts);
-  ts->tv_sec += ms / 1000;
-  ts->tv_nsec += long(ms % 1000) * 1000000L;
-  if (ts->tv_nsec >= 1000000000L) {
-    ts->tv_sec += 1;
-    ts->tv_nsec -= 1000000000L;
-  }
-}
-
-// A blocking acquisition with the watchdog: try once, then wait in slices
-// so the blocked thread itself can check for a wait-for cycle.
-template <class Try, class Timed>
-static int watched_acquire(uptr addr, u8 mode, Try try_fn, Timed timed_fn) {
-  int r = try_fn();
-  if (r != EBUSY) return r;
-  wait_begin(addr, mode);
-  unsigned slice = watchdog_period_ms();
-  for (;;) {
-    timespec ts;
-    abs_deadline(CLOCK_MONOTONIC, slice, &ts);
-    r = timed_fn(&ts);
-    if (r != ETIMEDOUT) break;
-    slice = wait_tick();
-  }
-  wait_end();
+// A blocking wait with the watchdog on: published around the real call.
+// `cfa` is the intercepted entry point's, so the watchdog's stack of the
+// wait starts at its caller.
+template <class Call>
+static inline int watched(uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa, Call call) {
+  if (!watchdog_on()) return call();
+  ThreadState *t = self();
+  wait_publish(t, addr, kind, mode, pc, cfa);
+  int r = call();
+  wait_unpublish(t);
   return r;
 }
 
 extern "C" {
 
-// The real blocking lock with the watchdog. A free mutex (glibc's __lock
-// word is 0) is taken with the plain call; only a contended one waits in
-// watched slices. The wait is published first either way, so a thread
-// that lost the race and blocks unwatched is still seen on the wait-for
-// chain of the others.
-static inline int mutex_lock_watched(ThreadState *t, pthread_mutex_t *m) {
-  if (!watchdog_on()) return real.mutex_lock(m);
-  if (real.mutex_clocklock && __atomic_load_n(reinterpret_cast<const int *>(m), __ATOMIC_RELAXED) != 0)
-    return watched_acquire(
-        uptr(m), kWrite, [&] { return real.mutex_trylock(m); },
-        [&](const timespec *ts) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, ts); });
-  // wait_since is 0 outside watched waits (wait_end resets it).
-  t->waiting_for.store(uptr(m), std::memory_order_release);
-  int r = real.mutex_lock(m);
-  t->waiting_for.store(0, std::memory_order_release);
-  return r;
-}
-
 // Something is held: a known order (by address) is a push, anything else
 // goes through prepare/commit. Out of line so that the flat path stays
 // short.
-static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_mutex_t *m, uptr pc) {
+static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_mutex_t *m, uptr pc,
+                                                       uptr cfa) {
   u32 n = t->nheld.load(std::memory_order_relaxed);
+  auto lock = [m] { return real.mutex_lock(m); };
   if (known_by_addr(t, n, uptr(m), kWrite)) {
-    int r = mutex_lock_watched(t, m);
+    int r = watched(uptr(m), kWaitLock, kWrite, pc, cfa, lock);
     if (r == 0 || r == EOWNERDEAD) commit_push(t, n, uptr(m), kMutex, kWrite, pc);
     return r;
   }
   Prep p;
   prepare(p, uptr(m), kMutex, kWrite, false, false, pc);
-  int r = mutex_lock_watched(t, m);
+  int r = watched(uptr(m), kWaitLock, kWrite, pc, cfa, lock);
   if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
@@ -227,9 +194,9 @@ static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_m
 __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
   PASS_THROUGH(mutex_lock, m);
   ThreadState *t = self();
-  if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC);
+  if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC, OWN_CFA);
   // Nothing held: no order to check, only a push.
-  int r = mutex_lock_watched(t, m);
+  int r = watched(uptr(m), kWaitLock, kWrite, RET_PC, OWN_CFA, [m] { return real.mutex_lock(m); });
   if (r == 0 || r == EOWNERDEAD) commit_push(t, 0, uptr(m), kMutex, kWrite, RET_PC);
   return r;
 }
@@ -287,14 +254,7 @@ __attribute__((visibility("default"))) int pthread_rwlock_rdlock(pthread_rwlock_
   PASS_THROUGH(rw_rdlock, l);
   Prep p;
   prepare(p, uptr(l), kRwlock, kRead, false, false, RET_PC);
-  int r;
-  if (watchdog_on() && real.rw_clockrdlock) {
-    r = watched_acquire(
-        uptr(l), kRead, [&] { return real.rw_tryrdlock(l); },
-        [&](const timespec *ts) { return real.rw_clockrdlock(l, CLOCK_MONOTONIC, ts); });
-  } else {
-    r = real.rw_rdlock(l);
-  }
+  int r = watched(uptr(l), kWaitLock, kRead, RET_PC, OWN_CFA, [l] { return real.rw_rdlock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -332,14 +292,7 @@ __attribute__((visibility("default"))) int pthread_rwlock_wrlock(pthread_rwlock_
   PASS_THROUGH(rw_wrlock, l);
   Prep p;
   prepare(p, uptr(l), kRwlock, kWrite, false, false, RET_PC);
-  int r;
-  if (watchdog_on() && real.rw_clockwrlock) {
-    r = watched_acquire(
-        uptr(l), kWrite, [&] { return real.rw_trywrlock(l); },
-        [&](const timespec *ts) { return real.rw_clockwrlock(l, CLOCK_MONOTONIC, ts); });
-  } else {
-    r = real.rw_wrlock(l);
-  }
+  int r = watched(uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.rw_wrlock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -397,26 +350,7 @@ __attribute__((visibility("default"))) int pthread_spin_lock(pthread_spinlock_t 
   PASS_THROUGH(spin_lock, l);
   Prep p;
   prepare(p, uptr(l), kSpin, kWrite, false, false, RET_PC);
-  int r;
-  if (watchdog_on()) {
-    r = real.spin_trylock(l);
-    if (r == EBUSY) {
-      wait_begin(uptr(l), kWrite);
-      u64 next = now_ns() + u64(watchdog_period_ms()) * 1000000ull;
-      for (unsigned i = 0;; ++i) {
-        r = real.spin_trylock(l);
-        if (r != EBUSY) break;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-        if ((i & 1023) == 1023 && now_ns() > next)
-          next = now_ns() + u64(wait_tick()) * 1000000ull;
-      }
-      wait_end();
-    }
-  } else {
-    r = real.spin_lock(l);
-  }
+  int r = watched(uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.spin_lock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -452,10 +386,8 @@ __attribute__((visibility("default"))) int pthread_spin_destroy(pthread_spinlock
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   PASS_THROUGH(cond_wait, c, m);
   CondSaved s = cond_release(uptr(m));
-  bool watch = watchdog_on();
-  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
-  int r = real.cond_wait(c, m);
-  if (watch) wait_unpublish();
+  // It cannot return without the mutex: the wait is on the mutex.
+  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -464,10 +396,8 @@ __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t
                                                                  const struct timespec *ts) {
   PASS_THROUGH(cond_timedwait, c, m, ts);
   CondSaved s = cond_release(uptr(m));
-  bool watch = watchdog_on();
-  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
-  int r = real.cond_timedwait(c, m, ts);
-  if (watch) wait_unpublish();
+  // It cannot return without the mutex: the wait is on the mutex.
+  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -476,10 +406,8 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
                                                                  clockid_t clk, const struct timespec *ts) {
   PASS_THROUGH(cond_clockwait, c, m, clk, ts);
   CondSaved s = cond_release(uptr(m));
-  bool watch = watchdog_on();
-  if (watch) wait_publish_at(uptr(m), kWaitCond, RET_PC);
-  int r = real.cond_clockwait(c, m, clk, ts);
-  if (watch) wait_unpublish();
+  // It cannot return without the mutex: the wait is on the mutex.
+  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -488,6 +416,7 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
 __attribute__((visibility("default"))) int pthread_create(pthread_t *t, const pthread_attr_t *a,
                                                          void *(*fn)(void *), void *arg) {
   PASS_THROUGH(create, t, a, fn, arg);
+  watchdog_start();
   void *rec = thread_trampoline_arg(fn, arg);
   return real.create(t, a, thread_trampoline, rec);
 }
@@ -527,19 +456,21 @@ __attribute__((visibility("default"))) void free(void *p) {
 }
 
 // ------------------------------------------------------------ public API
-__attribute__((visibility("default"))) void fearless_before_lock(const void *l, int) {
-  // The recorder cannot time out a custom lock's wait: the wait is
-  // published, so a watched thread of a wait-for cycle through it reports
-  // the cycle. The order is recorded at fearless_after_lock.
+__attribute__((visibility("default"))) void fearless_before_lock(const void *l, int mode) {
+  // The custom lock's wait runs in the caller's code: it is published
+  // here, with no frame of the recorder's to start its stack at, and the
+  // order is recorded at fearless_after_lock.
   ensure_init();
-  if (ready() && watchdog_on()) wait_publish_at(uptr(l), kWaitCustom, RET_PC);
+  if (ready() && watchdog_on())
+    wait_publish(self(), uptr(l), kWaitCustom, mode == FEARLESS_LOCK_READ ? kRead : kWrite, RET_PC, 0);
 }
 
 __attribute__((visibility("default"))) void fearless_after_lock(const void *l, int mode, int is_try,
                                                                int acquired) {
   ensure_init();
   if (!ready()) return;
-  if (watchdog_on() && self()->waiting_for.load(std::memory_order_relaxed) == uptr(l)) wait_unpublish();
+  ThreadState *t = self();
+  if (watchdog_on() && t->waiting_for.load(std::memory_order_relaxed) == uptr(l)) wait_unpublish(t);
   if (!acquired) return;
   on_acquired(uptr(l), kCustom, mode == FEARLESS_LOCK_READ ? kRead : kWrite, is_try != 0, false, RET_PC);
 }

@@ -3,6 +3,8 @@
 #include "report.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <new>
 #include <execinfo.h>
 #include <sys/resource.h>
@@ -114,7 +116,6 @@ ThreadState *create_self() {
   t->busy = 0;
   t->waiting_for.store(0, std::memory_order_relaxed);
   t->wait_stack.store(nullptr, std::memory_order_relaxed);
-  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
   t->alive.store(1, std::memory_order_release);
   // A recycled record is already on the list (the tail one too, whose
   // next_all is null): linking it again would close a loop.
@@ -294,7 +295,6 @@ u32 g_findings_base = 0;  // findings inherited from a parent process
 static std::atomic<unsigned long> g_error_count{0};
 static std::atomic<const char *> g_context{nullptr};
 static std::atomic<u64> g_edges_dropped{0};
-static std::atomic<bool> g_watchdog_fired{false};
 
 u32 capture_stack(uptr *out, u32 max, u32 skip) {
   void *buf[128];
@@ -466,12 +466,6 @@ static u32 unwind_callers(uptr base, uptr *out, u32 max) {
   if (u.found < 0) return capture_stack(out, max, 2);
   memcpy(out, u.ip, sizeof(uptr) * u.n);
   return u.n;
-}
-
-static const Stack *stack_of_callers(uptr base) {
-  uptr tmp[128];
-  u32 n = unwind_callers(base, tmp, record_depth());
-  return stack_record(tmp, n);
 }
 
 static inline bool shape_usable(const ThreadState *t, uptr base) {
@@ -864,30 +858,26 @@ void on_thread_exit() {
 }
 
 // ------------------------------------------------------------- watchdog
+// One thread of the recorder's own looks at the published waits every
+// period. A thread counts as blocked since the watchdog first saw its
+// current wait (same address, same tag); a wait-for cycle of threads all
+// blocked for watchdog_ms, unchanged at a second look 100 ms later, is a
+// deadlock. The blocked threads are then asked, by a signal, to unwind
+// their own stacks; the report is written and the process exits.
 
-unsigned watchdog_period_ms() {
+static std::atomic<bool> g_watchdog_started{false};
+
+static unsigned watchdog_period_ms() {
   unsigned p = g_opt.watchdog_ms / 4;
   if (p > 500) p = 500;
   if (p < 10) p = 10;
   return p;
 }
 
-void wait_begin(uptr addr, u8 mode) {
-  ThreadState *t = self();
-  t->wait_mode.store(mode, std::memory_order_relaxed);
-  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
-  t->wait_stack.store(nullptr, std::memory_order_relaxed);
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  t->wait_since.store(u64(ts.tv_sec) * 1000000000ull + u64(ts.tv_nsec), std::memory_order_relaxed);
-  t->waiting_for.store(addr, std::memory_order_release);
-}
-
-void wait_end() {
-  ThreadState *t = self();
-  t->waiting_for.store(0, std::memory_order_release);
-  // Unwatched waits (published without a time) rely on this being 0.
-  t->wait_since.store(0, std::memory_order_relaxed);
+static void sleep_ms(unsigned ms) {
+  timespec p{time_t(ms / 1000), long(ms % 1000) * 1000000L};
+  while (nanosleep(&p, &p) == -1 && errno == EINTR) {
+  }
 }
 
 static ThreadState *holder_of(uptr addr, ThreadState *prefer) {
@@ -900,69 +890,135 @@ static ThreadState *holder_of(uptr addr, ThreadState *prefer) {
     for (u32 i = 0; i < n; ++i) {
       if (__atomic_load_n(&h[i].addr, __ATOMIC_RELAXED) == addr) {
         if (t == prefer) return t;
-        if (!found || (!found->waiting_for.load() && t->waiting_for.load())) found = t;
+        if (!found || (!found->wd_addr && t->wd_addr)) found = t;
       }
     }
   }
   return found;
 }
 
-// Follows waits-for from `start`; true if it comes back to start with
-// every thread on the way blocked for at least min_ns.
-static u32 wait_cycle(ThreadState *start, u64 min_ns, ThreadState **ts, uptr *locks) {
-  u64 now = now_ns();
+// Notes each thread's current wait in its wd_ fields.
+static void watch_scan(u64 now) {
+  for (ThreadState *t = g_threads.load(std::memory_order_acquire); t; t = t->next_all) {
+    uptr w = t->alive.load(std::memory_order_acquire) ? t->waiting_for.load(std::memory_order_acquire) : 0;
+    u64 tag = t->wait_tag.load(std::memory_order_relaxed);
+    if (!w) {
+      t->wd_addr = 0;
+    } else if (w != t->wd_addr || tag != t->wd_tag) {
+      t->wd_addr = w;
+      t->wd_tag = tag;
+      t->wd_since = now;
+    }
+  }
+}
+
+// Follows waits-for from `start`; the length of the cycle if it comes back
+// to start with every thread on the way blocked for at least min_ns.
+static u32 wait_cycle(ThreadState *start, u64 now, u64 min_ns, ThreadState **ts, uptr *locks) {
   ThreadState *cur = start;
   for (u32 d = 0; d < kMaxCycle; ++d) {
-    uptr w = cur->waiting_for.load(std::memory_order_acquire);
-    if (!w) return 0;
-    u64 since = cur->wait_since.load(std::memory_order_relaxed);
-    // since == 0: blocked in an unwatched call; the confirmation pass in
-    // wait_tick() checks that it does not move.
-    if (since && now - since < min_ns) return 0;
+    uptr w = cur->wd_addr;
+    if (!w || now - cur->wd_since < min_ns) return 0;
     ts[d] = cur;
     locks[d] = w;
     ThreadState *h = holder_of(w, start);
     if (!h) return 0;
     if (h == start) return d + 1;
     for (u32 k = 0; k <= d; ++k)
-      if (ts[k] == h) return 0;  // a cycle not through us: its members report
+      if (ts[k] == h) return 0;  // a cycle not through start: found from one of its members
     cur = h;
   }
   return 0;
 }
 
-unsigned wait_tick() {
-  ThreadState *t = self();
-  if (!t->wait_stack.load(std::memory_order_relaxed)) {
+// The same waits as at the first look: nobody moved.
+static bool still_blocked(ThreadState *const *ts, const uptr *locks, u32 n) {
+  for (u32 k = 0; k < n; ++k)
+    if (ts[k]->waiting_for.load(std::memory_order_acquire) != locks[k] ||
+        ts[k]->wait_tag.load(std::memory_order_relaxed) != ts[k]->wd_tag)
+      return false;
+  return true;
+}
+
+// Frames from the context the signal interrupted outwards (libgcc marks
+// that frame's ip as exact).
+struct SignalUnwind {
+  u32 n, max;
+  bool found;
+  uptr ip[128];
+};
+
+static _Unwind_Reason_Code signal_unwind_step(_Unwind_Context *c, void *arg) {
+  SignalUnwind *u = static_cast<SignalUnwind *>(arg);
+  int exact = 0;
+  uptr ip = _Unwind_GetIPInfo(c, &exact);
+  if (u->n >= u->max || !ip) return _URC_END_OF_STACK;
+  if (!u->found && !exact) return _URC_NO_REASON;
+  // Stored as a return address, like every other stack.
+  u->ip[u->n++] = u->found ? ip : ip + 1;
+  u->found = true;
+  return _URC_NO_REASON;
+}
+
+// Runs in a blocked thread of a confirmed deadlock: its stack from the
+// intercepted call's caller (or, for a custom lock, from where it spins).
+static void wait_stack_signal(int) {
+  int saved = errno;
+  ThreadState *t = t_self;
+  if (t && !t->wait_stack.load(std::memory_order_relaxed)) {
     t->busy++;
-    t->wait_stack.store(stack_of_callers(uptr(__builtin_dwarf_cfa())), std::memory_order_release);
+    const Stack *s = nullptr;
+    uptr base = t->wait_cfa.load(std::memory_order_relaxed);
+    if (base) {
+      Unwind u;
+      unwind_from(u, base, record_depth());
+      if (u.found >= 0 && u.n) s = stack_record(u.ip, u.n);
+    }
+    if (!s) {
+      SignalUnwind u;
+      u.n = 0;
+      u.max = record_depth();
+      u.found = false;
+      _Unwind_Backtrace(signal_unwind_step, &u);
+      if (u.n) s = stack_record(u.ip, u.n);
+    }
     t->busy--;
+    t->wait_stack.store(s, std::memory_order_release);
   }
-  u64 min_ns = u64(g_opt.watchdog_ms) * 1000000ull;
-  ThreadState *ts[kMaxCycle];
-  uptr locks[kMaxCycle];
-  u32 n = wait_cycle(t, min_ns, ts, locks);
-  if (!n) return watchdog_period_ms();
-  // Confirm: a real deadlock does not move.
-  timespec pause{0, 100 * 1000000};
-  nanosleep(&pause, nullptr);
-  ThreadState *ts2[kMaxCycle];
-  uptr locks2[kMaxCycle];
-  u32 n2 = wait_cycle(t, min_ns, ts2, locks2);
-  if (n2 != n || memcmp(ts, ts2, sizeof(void *) * n) || memcmp(locks, locks2, sizeof(uptr) * n))
-    return watchdog_period_ms();
-  if (g_watchdog_fired.exchange(true)) {
-    for (;;) pause_forever();
+  errno = saved;
+}
+
+// Asks each blocked thread for its stack; a thread that does not answer
+// within a second (the signal blocked) gets its call site as a one-frame
+// stack. The handler is installed only now: the process exits right after.
+static void collect_wait_stacks(ThreadState *const *ts, u32 n) {
+  const int sig = SIGRTMAX - 1;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = wait_stack_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  bool sent = sigaction(sig, &sa, nullptr) == 0;
+  for (u32 k = 0; k < n; ++k) {
+    ts[k]->wait_stack.store(nullptr, std::memory_order_relaxed);
+    if (sent) syscall(SYS_tgkill, int(getpid()), ts[k]->os_tid, sig);
   }
-  // Let the other blocked threads capture their wait stacks.
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; sent && i < 20; ++i) {
     bool all = true;
     for (u32 k = 0; k < n; ++k)
       if (!ts[k]->wait_stack.load(std::memory_order_acquire)) all = false;
     if (all) break;
-    timespec p{0, 50 * 1000000};
-    nanosleep(&p, nullptr);
+    sleep_ms(50);
   }
+  for (u32 k = 0; k < n; ++k) {
+    if (ts[k]->wait_stack.load(std::memory_order_acquire)) continue;
+    uptr pc = ts[k]->wait_pc.load(std::memory_order_relaxed);
+    ts[k]->wait_stack.store(stack_record(&pc, 1), std::memory_order_release);
+  }
+}
+
+[[noreturn]] static void report_deadlock(ThreadState *const *ts, const uptr *locks, u32 n) {
+  collect_wait_stacks(ts, n);
   Finding *f;
   {
     SpinGuard rg(g_findings_mu);
@@ -974,7 +1030,7 @@ unsigned wait_tick() {
         f->wd_os_tids[k] = ts[k]->os_tid;
         f->lock_addrs[k] = locks[k];
         f->wd_stacks[k] = ts[k]->wait_stack.load(std::memory_order_acquire);
-        f->wd_kinds[k] = u8(ts[k]->wait_kind.load(std::memory_order_relaxed));
+        f->wd_kinds[k] = u8(wait_kind_of(ts[k]->wd_tag));
         // The holder of locks[k] is ts[(k+1)%n]; its acquisition site:
         ThreadState *hd = ts[(k + 1) % n];
         Held *h = hd->held.load(std::memory_order_acquire);
@@ -986,12 +1042,44 @@ unsigned wait_tick() {
   }
   if (f) emit_finding(f);
   finish_and_exit(g_opt.exitcode ? g_opt.exitcode : 1);
-  return 0;
 }
 
-void pause_forever() {
-  timespec p{3600, 0};
-  nanosleep(&p, nullptr);
+static void *watchdog_main(void *) {
+  const u64 min_ns = u64(g_opt.watchdog_ms) * 1000000ull;
+  ThreadState *ts[kMaxCycle];
+  uptr locks[kMaxCycle];
+  for (;;) {
+    sleep_ms(watchdog_period_ms());
+    u64 now = now_ns();
+    watch_scan(now);
+    for (ThreadState *t = g_threads.load(std::memory_order_acquire); t; t = t->next_all) {
+      u32 n = wait_cycle(t, now, min_ns, ts, locks);
+      if (!n) continue;
+      sleep_ms(100);
+      if (still_blocked(ts, locks, n)) report_deadlock(ts, locks, n);
+      break;  // something moved: look again next period
+    }
+  }
+  return nullptr;
+}
+
+void watchdog_start() {
+  if (!watchdog_on() || g_watchdog_started.load(std::memory_order_relaxed) ||
+      g_watchdog_started.exchange(true))
+    return;
+  // The watchdog takes none of the program's signals.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_t th;
+  int r = real.create(&th, &a, watchdog_main, nullptr);
+  pthread_attr_destroy(&a);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (r != 0) warn("cannot start the watchdog thread; live deadlocks will hang");
+  else pthread_setname_np(th, "fearless-wd");
 }
 
 // Used by the report writer.
@@ -1044,7 +1132,7 @@ void fork_child() {
   if (me) me->os_tid = int(syscall(SYS_gettid));
   g_findings_base = g_findings.size();
   g_error_count.store(0);
-  g_watchdog_fired.store(false);
+  g_watchdog_started.store(false);  // the watchdog thread is not in the child
 }
 
 // --------------------------------------------------------------- API

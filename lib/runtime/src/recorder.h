@@ -108,12 +108,22 @@ struct ThreadState {
   // held locks and the new one, salted with g_addr_epoch, so a known order
   // costs no node lookup at all. Direct-mapped; a miss falls back to ctx.
   u64 addr_ctx[kSiteSlots];
+  // The blocking wait this thread is in, published for the watchdog
+  // thread: what it waits for (0: none), the call site, the CFA of the
+  // intercepted call (0 for custom locks: their wait is in user code), and
+  // a tag (sequence number << 8 | kind << 4 | mode) that changes with
+  // every wait, so a wait that stays put is told from a new one.
   std::atomic<uptr> waiting_for;
-  std::atomic<u64> wait_since;
-  std::atomic<u32> wait_mode;
+  std::atomic<uptr> wait_pc;
+  std::atomic<uptr> wait_cfa;
+  std::atomic<u64> wait_tag;
+  // Filled by the thread itself, on the watchdog's signal, once a
+  // deadlock is confirmed.
   std::atomic<const Stack *> wait_stack;
-  std::atomic<u32> wait_kind;  // WaitKind
-  Stack wait_site;             // one-frame stack for published waits
+  // The watchdog thread's own view (only it reads and writes these): the
+  // wait it saw last and since when.
+  uptr wd_addr;
+  u64 wd_tag, wd_since;
   u32 ncreate;
   uptr create_pcs[kMaxCreateFrames];
   // Happens-before from thread creation and join: the epoch counts this
@@ -158,25 +168,17 @@ enum WaitKind : u32 {
   kWaitCustom = 2,   // an annotated custom lock (fearless_before_lock)
 };
 
-// A wait the thread cannot time out itself (glibc's internal re-lock in a
-// condition variable wait, a custom lock's own wait loop): published so
-// that a thread of the cycle that is watched sees it, with the call site
-// as its stack. Cleared with wait_unpublish().
-inline void wait_publish_at(uptr addr, u32 kind, uptr pc) {
-  ThreadState *t = self();
-  t->wait_site.n = 1;
-  t->wait_site.pc[0] = pc;
-  t->wait_kind.store(kind, std::memory_order_relaxed);
-  t->wait_stack.store(&t->wait_site, std::memory_order_relaxed);
-  t->wait_since.store(0, std::memory_order_relaxed);
+// Every blocking wait is published around the real call: a handful of
+// stores to the thread's own state. The watchdog thread reads them.
+inline void wait_publish(ThreadState *t, uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa) {
+  u64 seq = (t->wait_tag.load(std::memory_order_relaxed) >> 8) + 1;
+  t->wait_pc.store(pc, std::memory_order_relaxed);
+  t->wait_cfa.store(cfa, std::memory_order_relaxed);
+  t->wait_tag.store(seq << 8 | u64(kind) << 4 | mode, std::memory_order_relaxed);
   t->waiting_for.store(addr, std::memory_order_release);
 }
-inline void wait_unpublish() {
-  ThreadState *t = self();
-  t->waiting_for.store(0, std::memory_order_release);
-  t->wait_stack.store(nullptr, std::memory_order_relaxed);
-  t->wait_kind.store(kWaitLock, std::memory_order_relaxed);
-}
+inline void wait_unpublish(ThreadState *t) { t->waiting_for.store(0, std::memory_order_release); }
+inline u32 wait_kind_of(u64 tag) { return u32(tag >> 4) & 0xf; }
 
 // Hooks. `pc` is the caller's return address. An acquisition is
 // prepare() before the real call and commit() once it succeeded;
@@ -316,14 +318,10 @@ void on_destroy(uptr addr);
 void on_free(void *p);
 void on_lock_name(uptr addr, const char *name);
 
-// Watchdog: a blocking acquisition that did not succeed at once calls
-// wait_begin, then wait_tick each time its timed wait expires (it returns
-// the next timeout in ms), then wait_end.
-
-void wait_begin(uptr addr, u8 mode);
-unsigned wait_tick();
-void wait_end();
-unsigned watchdog_period_ms();
+// Watchdog: a thread of its own, started with the program's first
+// thread (pthread_create), that looks every watchdog_ms/4 (at most 500 ms)
+// for a wait-for cycle among the published waits and reports it.
+void watchdog_start();
 
 // Condition variable: the mutex is released for the wait and re-acquired
 // by glibc internally; the recorder models both.

@@ -60,7 +60,6 @@ void load_suppressions();
 bool thread_info(u32 tid, ThreadInfo *out);
 void count_error_finding();
 u64 edges_dropped();
-void pause_forever();
 void report_fork_prepare();
 void report_fork_parent();
 void report_fork_child();

@@ -27,6 +27,7 @@ using uptr = uintptr_t;
 void *os_alloc(size_t bytes);  // zeroed; aborts with a message on failure
 void os_free(void *p, size_t bytes);
 void fatal(const char *msg);   // prints and _exit(2)s; never returns
+void warn(const char *msg);    // prints one line
 u64 now_ns();                  // CLOCK_MONOTONIC
 
 // Spinning mutual exclusion that never enters pthread: yields after a

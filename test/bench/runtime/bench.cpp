@@ -100,7 +100,7 @@ static void workqueue(long scale) {
   std::condition_variable cv;
   std::deque<long> q;
   bool done = false;
-  long produced_each = 250000 * scale, total = 0;
+  long produced_each = 1000000 * scale, total = 0;
   auto producer = [&] {
     for (long i = 0; i < produced_each; ++i) {
       {

@@ -2,7 +2,7 @@
 // Usage: rt_scenarios <name>. Lines the tests look for carry a marker
 // comment "// @<marker>"; the test reads this file to find their numbers.
 // Threads run one after the other unless a scenario needs overlap, so no
-// scenario can hang except "hang", which deadlocks on purpose.
+// scenario can hang except the "hang*" ones, which deadlock on purpose.
 #include "fearless/runtime.h"
 
 #include <atomic>
@@ -352,6 +352,39 @@ int main(int argc, char **argv) {
       both++;
       while (both < 2) std::this_thread::yield();
       std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);  // @hang_custom_t2
+    });
+    t1.join();
+    t2.join();
+  } else if (s == "hang_custom_only") {
+    // Both threads spin in annotated locks: no thread is inside a pthread
+    // call, the watchdog thread still sees the cycle.
+    std::atomic<int> both{0};
+    std::thread t1([&] {
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<fearless::Annotated<SpinLock>> y(spin_y);  // @hang_custom_only_t1
+    });
+    std::thread t2([&] {
+      std::lock_guard<fearless::Annotated<SpinLock>> y(spin_y);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);  // @hang_custom_only_t2
+    });
+    t1.join();
+    t2.join();
+  } else if (s == "slow_holder") {
+    // A long wait that is not a cycle: t1 holds mu_a for 1.5 s while t2
+    // (and the main thread, in join) wait.
+    std::atomic<bool> held{false};
+    std::thread t1([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      held = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    });
+    std::thread t2([&] {
+      while (!held) std::this_thread::yield();
+      std::lock_guard<std::mutex> a(mu_a);
     });
     t1.join();
     t2.join();
