@@ -161,9 +161,8 @@ using namespace fearless_rt;
 // `cfa` is the intercepted entry point's, so the watchdog's stack of the
 // wait starts at its caller.
 template <class Call>
-static inline int watched(uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa, Call call) {
+static inline int watched(ThreadState *t, uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa, Call call) {
   if (!watchdog_on()) return call();
-  ThreadState *t = self();
   wait_publish(t, addr, kind, mode, pc, cfa);
   int r = call();
   wait_unpublish(t);
@@ -180,13 +179,13 @@ static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_m
   u32 n = t->nheld.load(std::memory_order_relaxed);
   auto lock = [m] { return real.mutex_lock(m); };
   if (known_by_addr(t, n, uptr(m), kWrite)) {
-    int r = watched(uptr(m), kWaitLock, kWrite, pc, cfa, lock);
+    int r = watched(t, uptr(m), kWaitLock, kWrite, pc, cfa, lock);
     if (r == 0 || r == EOWNERDEAD) commit_push(t, n, uptr(m), kMutex, kWrite, pc);
     return r;
   }
   Prep p;
   prepare(p, uptr(m), kMutex, kWrite, false, false, pc);
-  int r = watched(uptr(m), kWaitLock, kWrite, pc, cfa, lock);
+  int r = watched(t, uptr(m), kWaitLock, kWrite, pc, cfa, lock);
   if (r == 0 || r == EOWNERDEAD) commit(p);
   return r;
 }
@@ -196,7 +195,7 @@ __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m
   ThreadState *t = self();
   if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC, OWN_CFA);
   // Nothing held: no order to check, only a push.
-  int r = watched(uptr(m), kWaitLock, kWrite, RET_PC, OWN_CFA, [m] { return real.mutex_lock(m); });
+  int r = watched(t, uptr(m), kWaitLock, kWrite, RET_PC, OWN_CFA, [m] { return real.mutex_lock(m); });
   if (r == 0 || r == EOWNERDEAD) commit_push(t, 0, uptr(m), kMutex, kWrite, RET_PC);
   return r;
 }
@@ -254,7 +253,7 @@ __attribute__((visibility("default"))) int pthread_rwlock_rdlock(pthread_rwlock_
   PASS_THROUGH(rw_rdlock, l);
   Prep p;
   prepare(p, uptr(l), kRwlock, kRead, false, false, RET_PC);
-  int r = watched(uptr(l), kWaitLock, kRead, RET_PC, OWN_CFA, [l] { return real.rw_rdlock(l); });
+  int r = watched(p.t, uptr(l), kWaitLock, kRead, RET_PC, OWN_CFA, [l] { return real.rw_rdlock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -292,7 +291,7 @@ __attribute__((visibility("default"))) int pthread_rwlock_wrlock(pthread_rwlock_
   PASS_THROUGH(rw_wrlock, l);
   Prep p;
   prepare(p, uptr(l), kRwlock, kWrite, false, false, RET_PC);
-  int r = watched(uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.rw_wrlock(l); });
+  int r = watched(p.t, uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.rw_wrlock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -350,7 +349,7 @@ __attribute__((visibility("default"))) int pthread_spin_lock(pthread_spinlock_t 
   PASS_THROUGH(spin_lock, l);
   Prep p;
   prepare(p, uptr(l), kSpin, kWrite, false, false, RET_PC);
-  int r = watched(uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.spin_lock(l); });
+  int r = watched(p.t, uptr(l), kWaitLock, kWrite, RET_PC, OWN_CFA, [l] { return real.spin_lock(l); });
   if (r == 0) commit(p);
   return r;
 }
@@ -387,7 +386,7 @@ __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, 
   PASS_THROUGH(cond_wait, c, m);
   CondSaved s = cond_release(uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
+  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -397,7 +396,7 @@ __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t
   PASS_THROUGH(cond_timedwait, c, m, ts);
   CondSaved s = cond_release(uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
+  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
   cond_reacquire(s, RET_PC);
   return r;
 }
@@ -407,7 +406,7 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
   PASS_THROUGH(cond_clockwait, c, m, clk, ts);
   CondSaved s = cond_release(uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
+  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
   cond_reacquire(s, RET_PC);
   return r;
 }
