@@ -13,20 +13,17 @@ namespace fearless_rt {
 // Read by every nested acquisition: on a cache line of its own (see Arena).
 alignas(64) std::atomic<u64> g_addr_epoch{0};
 
-void warn(const char *msg) {
-  const char prefix[] = "fearless: warning: ";
-  ssize_t r = write(2, prefix, sizeof(prefix) - 1);
+static void say(const char *prefix, const char *msg) {
+  ssize_t r = write(2, prefix, strlen(prefix));
   r = write(2, msg, strlen(msg));
   r = write(2, "\n", 1);
   (void)r;
 }
 
+void warn(const char *msg) { say("fearless: warning: ", msg); }
+
 void fatal(const char *msg) {
-  const char prefix[] = "fearless: fatal: ";
-  ssize_t r = write(2, prefix, sizeof(prefix) - 1);
-  r = write(2, msg, strlen(msg));
-  r = write(2, "\n", 1);
-  (void)r;
+  say("fearless: fatal: ", msg);
   _exit(2);
 }
 
