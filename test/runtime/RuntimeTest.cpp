@@ -438,6 +438,14 @@ TEST(RuntimeWatchdog, CycleOfAnnotatedLocksOnlyIsDiagnosed) {
   EXPECT_EQ(waited, (std::set<std::string>{"spin_x", "spin_y"}));
 }
 
+TEST(RuntimeWatchdog, LockTakenInSignalHandlerDuringAWaitKeepsTheWaitVisible) {
+  Outcome o = scenario("hang_signal", "watchdog_ms=1000:exitcode=45", 30);
+  auto kinds = deadlock_waits(o, 45);
+  EXPECT_EQ(kinds.size(), 1u) << diag(o);
+  EXPECT_TRUE(kinds["lock"].count(marker_line(kSrc, "hang_signal_t1"))) << diag(o);
+  EXPECT_TRUE(kinds["lock"].count(marker_line(kSrc, "hang_signal_t2"))) << diag(o);
+}
+
 TEST(RuntimeWatchdog, LongWaitWithoutCycleIsNotADeadlock) {
   Outcome o = scenario("slow_holder", "watchdog_ms=300", 30);
   ASSERT_FALSE(o.run.timed_out) << diag(o);

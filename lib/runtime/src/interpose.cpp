@@ -160,9 +160,30 @@ using namespace fearless_rt;
 // A blocking wait with the watchdog on: published around the real call.
 // `cfa` is the intercepted entry point's, so the watchdog's stack of the
 // wait starts at its caller.
+// A wait inside another published wait of the thread (a signal handler
+// that interrupted it, or a pthread lock used inside an annotated custom
+// lock) puts the outer one back when it ends.
+template <class Call>
+static __attribute__((noinline)) int watched_inner(ThreadState *t, uptr addr, u32 kind, u8 mode,
+                                                   uptr pc, uptr cfa, Call call) {
+  uptr outer = t->waiting_for.load(std::memory_order_relaxed);
+  uptr outer_pc = t->wait_pc.load(std::memory_order_relaxed);
+  uptr outer_cfa = t->wait_cfa.load(std::memory_order_relaxed);
+  u64 outer_tag = t->wait_tag.load(std::memory_order_relaxed);
+  wait_publish(t, addr, kind, mode, pc, cfa);
+  int r = call();
+  t->wait_pc.store(outer_pc, std::memory_order_relaxed);
+  t->wait_cfa.store(outer_cfa, std::memory_order_relaxed);
+  t->wait_tag.store(outer_tag, std::memory_order_relaxed);
+  t->waiting_for.store(outer, std::memory_order_release);
+  return r;
+}
+
 template <class Call>
 static inline int watched(ThreadState *t, uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa, Call call) {
   if (!watchdog_on()) return call();
+  if (__builtin_expect(t->waiting_for.load(std::memory_order_relaxed) != 0, 0))
+    return watched_inner(t, addr, kind, mode, pc, cfa, call);
   wait_publish(t, addr, kind, mode, pc, cfa);
   int r = call();
   wait_unpublish(t);

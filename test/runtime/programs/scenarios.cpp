@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 #include <pthread.h>
+#include <csignal>
 #include <shared_mutex>
 #include <string>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 std::mutex mu_a, mu_b, mu_c, mu_gate;
+static volatile sig_atomic_t handled = 0;
 std::recursive_mutex mu_rec;
 pthread_rwlock_t rw_a = PTHREAD_RWLOCK_INITIALIZER;
 pthread_rwlock_t rw_b = PTHREAD_RWLOCK_INITIALIZER;
@@ -370,6 +372,34 @@ int main(int argc, char **argv) {
       both++;
       while (both < 2) std::this_thread::yield();
       std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);  // @hang_custom_only_t2
+    });
+    t1.join();
+    t2.join();
+  } else if (s == "hang_signal") {
+    // As "hang", but while t1 waits for mu_b a signal handler of t1 takes
+    // and releases mu_c: t1's wait for mu_b must still be seen.
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {
+      mu_c.lock();
+      mu_c.unlock();
+      handled = 1;
+    };
+    sigaction(SIGUSR1, &sa, nullptr);
+    std::atomic<int> both{0};
+    std::thread t1([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::lock_guard<std::mutex> b(mu_b);  // @hang_signal_t1
+    });
+    std::thread t2([&] {
+      std::lock_guard<std::mutex> b(mu_b);
+      both++;
+      while (both < 2) std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // t1 is blocked now
+      pthread_kill(t1.native_handle(), SIGUSR1);
+      while (!handled) std::this_thread::yield();
+      std::lock_guard<std::mutex> a(mu_a);  // @hang_signal_t2
     });
     t1.join();
     t2.join();
