@@ -436,6 +436,10 @@ private:
     if (const auto *C = llvm::dyn_cast<CastExpr>(E))
       if (C->getCastKind() != CK_LValueToRValue)
         return pointeeOf(Fn, C->getSubExpr(), Depth + 1);
+    // A pointer prvalue bound to a forwarding reference
+    // (`std::thread(&C::run, this)`).
+    if (const auto *MTE = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
+      return pointeeOf(Fn, MTE->getSubExpr(), Depth + 1);
     if (llvm::isa<CXXThisExpr>(E)) {
       APath A;
       A.Root = "T";
