@@ -436,10 +436,12 @@ private:
     if (const auto *C = llvm::dyn_cast<CastExpr>(E))
       if (C->getCastKind() != CK_LValueToRValue)
         return pointeeOf(Fn, C->getSubExpr(), Depth + 1);
-    // A pointer prvalue bound to a forwarding reference
-    // (`std::thread(&C::run, this)`).
+    // `this` bound to a forwarding reference (`std::thread(&C::run, this)`).
+    // Other pointers handed to std::thread that way stay unbound: an
+    // element's address (`&results[i]`) would name the whole container.
     if (const auto *MTE = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
-      return pointeeOf(Fn, MTE->getSubExpr(), Depth + 1);
+      if (llvm::isa<CXXThisExpr>(MTE->getSubExpr()->IgnoreParenImpCasts()))
+        return pointeeOf(Fn, MTE->getSubExpr(), Depth + 1);
     if (llvm::isa<CXXThisExpr>(E)) {
       APath A;
       A.Root = "T";
