@@ -657,8 +657,9 @@ private:
   /// `this`) and that outlives the method (kept in a member, detached)
   /// runs concurrently with every method that code outside the class can
   /// call on that object: the public ones, except constructors, static
-  /// methods and the methods that start that thread (their own detect()
-  /// covers what follows the spawn), each with what it calls, up to the
+  /// methods, the thread's own entry (`std::thread(&C::run, this)`) and
+  /// the methods that start that thread (their own detect() covers what
+  /// follows the spawn), each with what it calls, up to the
   /// point where it joins the thread (stop(), the destructor). Only the
   /// object's own fields are compared; two outside calls are not taken as
   /// concurrent with each other (nothing says the class is shared).
@@ -682,7 +683,8 @@ private:
         Ctx X{&T->Accs, T->Label, {}};
         index(X);
         for (const FnF *M : Ms)
-          if (callableOutside(*M) && !starts(*M, T->Origin))
+          if (callableOutside(*M) && M->Usr != T->Origin->Entry &&
+              !starts(*M, T->Origin))
             compareOutside(X, *M, T->Handle);
       }
     }

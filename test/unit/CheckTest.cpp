@@ -833,7 +833,15 @@ TEST(DataRaceClassThread, MemberEntriesWithThisAndPthreads) {
       "  void run() { int x = v_; (void)x; }\n"
       "  std::thread t_;\n"
       "  int v_ = 0;\n"
+      "};\n"
+      "struct Entry {\n"
+      "  void start() { t_ = std::thread(&Entry::run, this); }\n"
+      "  void stop() { t_.join(); }\n"
+      "  void run() { ++n_; }\n"
+      "  std::thread t_;\n"
+      "  int n_ = 0;\n"
       "};\n"));
+  // A public entry (Entry::run) is the thread's code, not an outside call.
   ASSERT_EQ(R.size(), 2u);
   EXPECT_EQ(R[0].Line, RL + 5);
   EXPECT_EQ(R[0].Message,
