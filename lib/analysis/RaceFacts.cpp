@@ -1206,7 +1206,9 @@ private:
       const CXXMethodDecl *MD = MC->getMethodDecl();
       if (!MD || !MD->getIdentifier())
         return false;
-      QualType T = MC->getImplicitObjectArgument()->getType();
+      // Through the cast to a base (std::future's wait() is its base's).
+      QualType T =
+          MC->getImplicitObjectArgument()->IgnoreParenImpCasts()->getType();
       if (T->isPointerType())
         T = T->getPointeeType();
       llvm::StringRef N = MD->getName();

@@ -916,3 +916,37 @@ TEST(UnguardedAccess, ClassThreadReadsWhatAPublicMethodLocks) {
             "a write at input.cpp:9; 'mu_' is held at input.cpp:9");
   EXPECT_TRUE(run<DataRaceCheck>(Src).empty());
 }
+
+TEST(DataRaceClassThread, FutureMembersAndJThreadMembers) {
+  auto R = run<DataRaceCheck>(races(
+      "class Job {\n"
+      "public:\n"
+      "  void start() { fut_ = std::async(std::launch::async, [this] { value_ = 42; }); }\n"
+      "  int result() { fut_.wait(); return value_; }\n"
+      "  int peek() const { return value_; }\n"
+      "private:\n"
+      "  std::future<void> fut_;\n"
+      "  int value_ = 0;\n"
+      "};\n"
+      "class J {\n"
+      "public:\n"
+      "  void start() { t_ = std::jthread([this] { ++n_; }); }\n"
+      "  void stop() { t_.join(); n_ = 0; }\n"
+      "  ~J() { n_ = 1; }\n"
+      "private:\n"
+      "  std::jthread t_;\n"
+      "  int n_ = 0;\n"
+      "};\n"));
+  // result() reads after wait(); ~J() runs before the member's own join.
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, RL + 2);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'Job::value_': written by thread 'lambda in "
+            "Job::start' while 'Job::peek' reads it at input.cpp:10, with no "
+            "lock held in common");
+  EXPECT_EQ(R[1].Line, RL + 11);
+  EXPECT_EQ(R[1].Message,
+            "data race on 'J::n_': written by thread 'lambda in J::start' "
+            "while 'J::~J' writes it at input.cpp:19, with no lock held in "
+            "common");
+}
