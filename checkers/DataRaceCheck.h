@@ -8,7 +8,9 @@
 // thread entry points are what std::thread, std::jthread, std::async
 // (unless deferred), pthread_create and thread-pool submit functions run;
 // accesses are collected through calls in every unit with the locks held
-// at each; a spawn orders what precedes it, a join what follows it. Data
+// at each; a spawn orders what precedes it, a join what follows it; a
+// thread a class starts on its own object runs concurrently with the
+// class's public methods up to their join of it. Data
 // that its writes always lock (or that is declared guarded_by a lock) is
 // left to fearless-unguarded-access, which names the lock.
 // Cost: one lockset pass per unit; the merge is linear in the summaries,

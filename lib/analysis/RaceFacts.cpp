@@ -131,7 +131,7 @@ const FunctionDecl *ownerOf(const VarDecl *VD) {
 struct FnState {
   std::unique_ptr<ParentMap> PM;
   std::set<const VarDecl *> Shared; ///< locals captured by ref / addressed
-  json::Array Accesses, Calls, Spawns;
+  json::Array Accesses, Calls, Spawns, Joins;
   bool Any = false;
 };
 
@@ -154,7 +154,7 @@ public:
   void call(const FunctionDecl *Fn, const Expr *Call,
             const Lockset &Before) override {
     FnState &F = state(Fn);
-    if (spawn(Fn, F, Call))
+    if (spawn(Fn, F, Call) || joinFact(Fn, F, Call))
       return;
     callFact(Fn, F, Call, Before);
   }
@@ -171,6 +171,9 @@ public:
       O["lambda"] = MD && MD->getParent()->isLambda();
       O["structor"] =
           llvm::isa<CXXConstructorDecl>(FD) || llvm::isa<CXXDestructorDecl>(FD);
+      if (MD && !MD->getParent()->isLambda())
+        O["method"] = methodFacts(MD);
+      addLocation(O, FD->getLocation());
       json::Array Params;
       for (const ParmVarDecl *P : FD->parameters()) {
         QualType T = P->getType();
@@ -182,6 +185,7 @@ public:
       O["a"] = std::move(F.Accesses);
       O["calls"] = std::move(F.Calls);
       O["spawns"] = std::move(F.Spawns);
+      O["joins"] = std::move(F.Joins);
       Fns.push_back(std::move(O));
     }
     // Deterministic order for identical ASTs.
@@ -432,6 +436,12 @@ private:
     if (const auto *C = llvm::dyn_cast<CastExpr>(E))
       if (C->getCastKind() != CK_LValueToRValue)
         return pointeeOf(Fn, C->getSubExpr(), Depth + 1);
+    // `this` bound to a forwarding reference (`std::thread(&C::run, this)`).
+    // Other pointers handed to std::thread that way stay unbound: an
+    // element's address (`&results[i]`) would name the whole container.
+    if (const auto *MTE = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
+      if (llvm::isa<CXXThisExpr>(MTE->getSubExpr()->IgnoreParenImpCasts()))
+        return pointeeOf(Fn, MTE->getSubExpr(), Depth + 1);
     if (llvm::isa<CXXThisExpr>(E)) {
       APath A;
       A.Root = "T";
@@ -819,6 +829,22 @@ private:
     return std::nullopt;
   }
 
+  /// What the merge needs of a method to tell which methods of its class
+  /// code outside the class can call.
+  json::Object methodFacts(const CXXMethodDecl *MD) {
+    json::Object O;
+    O["class"] = usrOf(MD->getParent());
+    AccessSpecifier A = MD->getCanonicalDecl()->getAccess();
+    O["access"] = A == AS_public      ? "public"
+                  : A == AS_protected ? "protected"
+                                      : "private";
+    O["kind"] = llvm::isa<CXXConstructorDecl>(MD)  ? "ctor"
+                : llvm::isa<CXXDestructorDecl>(MD) ? "dtor"
+                : MD->isStatic()                   ? "static"
+                                                   : "method";
+    return O;
+  }
+
   // ---- calls ------------------------------------------------------------
   json::Value argPath(const FunctionDecl *Fn, const Expr *Arg, QualType Param) {
     std::optional<APath> P;
@@ -1073,6 +1099,9 @@ private:
       End = joinPosition(Fn, F, E, Holder, Kind == "async", Detached);
     O["end"] = End ? json::Value(*End) : json::Value(-1);
     O["detached"] = Detached;
+    if (!End && !Detached)
+      if (std::optional<APath> H = handlePath(Fn, F, E, Holder))
+        O["handle"] = H->toJson();
     addLocation(O, E->getExprLoc());
     F.Spawns.push_back(std::move(O));
     F.Any = true;
@@ -1104,8 +1133,119 @@ private:
     return false;
   }
 
-  /// The variable that ends up owning a thread (or future) created by \p E.
-  const ValueDecl *holderOf(FnState &F, const Expr *E, bool &Member) {
+  /// The thread handle (or container of handles) a join, detach or
+  /// pthread call names, through `ts[i]`, `ts.at(i)`, `&tid` and `*p`.
+  static const Expr *handleBase(const Expr *Obj) {
+    Obj = Obj->IgnoreParenImpCasts();
+    while (true) {
+      if (const auto *AS = llvm::dyn_cast<ArraySubscriptExpr>(Obj)) {
+        Obj = AS->getBase()->IgnoreParenImpCasts();
+        continue;
+      }
+      if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Obj);
+          Op && Op->getOperator() == OO_Subscript) {
+        Obj = Op->getArg(0)->IgnoreParenImpCasts();
+        continue;
+      }
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Obj)) {
+        Obj = MC->getImplicitObjectArgument()->IgnoreParenImpCasts();
+        continue;
+      }
+      if (const auto *U = llvm::dyn_cast<UnaryOperator>(Obj)) {
+        Obj = U->getSubExpr()->IgnoreParenImpCasts();
+        continue;
+      }
+      return Obj;
+    }
+  }
+
+  /// The range `ts` of `for (auto &t : ts)` when \p DRE names its loop
+  /// variable `t`.
+  const Expr *loopRange(FnState &F, const DeclRefExpr *DRE) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD)
+      return nullptr;
+    for (const Stmt *P = parent(F, DRE); P; P = parent(F, P))
+      if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(P))
+        if (FR->getLoopVariable() == VD)
+          return FR->getRangeInit()->IgnoreParenImpCasts();
+    return nullptr;
+  }
+
+  /// A plain local of the frame: a thread handle there is joined (or not)
+  /// in this function and never seen by its callers.
+  static bool frameLocal(const APath &P) {
+    return P.Root[0] == 'V' && P.Param < 0 && !P.Deref;
+  }
+
+  /// Where a spawn stores its thread when the handle outlives the function
+  /// (`thread_ = std::thread(...)`, `workers_.emplace_back(...)`,
+  /// `pthread_create(&tid_, ...)`): a join of the same handle elsewhere,
+  /// seen through calls in the merge, ends the thread.
+  std::optional<APath> handlePath(const FunctionDecl *Fn, FnState &F,
+                                  const Expr *E, const Expr *Container) {
+    const Expr *H = Container;
+    if (!H)
+      holderOf(F, E, H);
+    if (!H)
+      return std::nullopt;
+    std::optional<APath> P = pathOf(Fn, handleBase(H));
+    if (!P || frameLocal(*P))
+      return std::nullopt;
+    return P;
+  }
+
+  /// A join of a thread handle that outlives the function (a member, a
+  /// global, what a parameter refers to): `thread_.join()`,
+  /// `for (auto &t : workers_) t.join()`, `pthread_join(tid_, ...)`, `get()`
+  /// or `wait()` on a future. Inside a loop, the threads are joined when
+  /// the loop is over.
+  bool joinFact(const FunctionDecl *Fn, FnState &F, const Expr *E) {
+    const Expr *Obj = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+      const CXXMethodDecl *MD = MC->getMethodDecl();
+      if (!MD || !MD->getIdentifier())
+        return false;
+      // Through the cast to a base (std::future's wait() is its base's).
+      QualType T =
+          MC->getImplicitObjectArgument()->IgnoreParenImpCasts()->getType();
+      if (T->isPointerType())
+        T = T->getPointeeType();
+      llvm::StringRef N = MD->getName();
+      bool Future = isStdRecord(T, "future") || isStdRecord(T, "shared_future");
+      if (!(isThreadObject(T) && N == "join") &&
+          !(Future && (N == "get" || N == "wait")))
+        return false;
+      Obj = MC->getImplicitObjectArgument();
+    } else if (const auto *C = llvm::dyn_cast<CallExpr>(E);
+               C && C->getNumArgs() >= 1 &&
+               isCFunction(C->getDirectCallee(), "pthread_join")) {
+      Obj = C->getArg(0);
+    } else {
+      return false;
+    }
+    Obj = handleBase(Obj);
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Obj))
+      if (const Expr *Range = loopRange(F, DRE))
+        Obj = Range;
+    std::optional<APath> P = pathOf(Fn, Obj);
+    if (!P || frameLocal(*P))
+      return true;
+    unsigned Pos = position(E->getBeginLoc());
+    for (const Stmt *S = parent(F, E); S; S = parent(F, S))
+      if (llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(S))
+        Pos = position(S->getEndLoc());
+    json::Object O;
+    O["h"] = P->toJson();
+    O["pos"] = Pos;
+    F.Joins.push_back(std::move(O));
+    F.Any = true;
+    return true;
+  }
+
+  /// The variable that ends up owning a thread (or future) created by \p E;
+  /// when a member owns it instead, that member expression in \p Member.
+  const ValueDecl *holderOf(FnState &F, const Expr *E, const Expr *&Member) {
     for (const Stmt *P = parent(F, E); P; P = parent(F, P)) {
       if (llvm::isa<MaterializeTemporaryExpr, CXXBindTemporaryExpr,
                     ExprWithCleanups, ParenExpr, ImplicitCastExpr,
@@ -1127,7 +1267,7 @@ private:
           if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Lhs))
             return DRE->getDecl();
           if (llvm::isa<MemberExpr>(Lhs))
-            Member = true;
+            Member = Lhs;
         }
         return nullptr;
       }
@@ -1137,7 +1277,7 @@ private:
         if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Obj))
           return DRE->getDecl();
         if (llvm::isa<MemberExpr>(Obj))
-          Member = true;
+          Member = Obj;
         return nullptr;
       }
       // Anything else (std::thread(...).detach(), a discarded temporary,
@@ -1155,7 +1295,7 @@ private:
   std::optional<unsigned> joinPosition(const FunctionDecl *Fn, FnState &F,
                                        const Expr *E, const Expr *Container,
                                        bool Async, bool &Detached) {
-    bool Member = false;
+    const Expr *Member = nullptr;
     const ValueDecl *Holder = nullptr;
     bool Pthread = false;
     if (Container) {
@@ -1204,44 +1344,14 @@ private:
           : X(X), F(F), Holder(H), Pthread(P), After(A) {}
       bool TraverseLambdaExpr(LambdaExpr *) { return true; }
       bool refersToHolder(const Expr *Obj) {
-        Obj = Obj->IgnoreParenImpCasts();
-        while (true) {
-          if (const auto *AS = llvm::dyn_cast<ArraySubscriptExpr>(Obj)) {
-            Obj = AS->getBase()->IgnoreParenImpCasts();
-            continue;
-          }
-          if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Obj);
-              Op && Op->getOperator() == OO_Subscript) {
-            Obj = Op->getArg(0)->IgnoreParenImpCasts();
-            continue;
-          }
-          if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Obj)) {
-            Obj = MC->getImplicitObjectArgument()->IgnoreParenImpCasts();
-            continue;
-          }
-          if (const auto *U = llvm::dyn_cast<UnaryOperator>(Obj)) {
-            Obj = U->getSubExpr()->IgnoreParenImpCasts();
-            continue;
-          }
-          break;
-        }
-        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Obj);
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(handleBase(Obj));
         if (!DRE)
           return false;
         if (DRE->getDecl() == Holder)
           return true;
-        // The loop variable of `for (auto &t : holder)`.
-        const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-        if (!VD)
-          return false;
-        for (const Stmt *P = X.parent(F, DRE); P; P = X.parent(F, P))
-          if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(P))
-            if (FR->getLoopVariable() == VD) {
-              const auto *R = llvm::dyn_cast<DeclRefExpr>(
-                  FR->getRangeInit()->IgnoreParenImpCasts());
-              return R && R->getDecl() == Holder;
-            }
-        return false;
+        const auto *R =
+            llvm::dyn_cast_or_null<DeclRefExpr>(X.loopRange(F, DRE));
+        return R && R->getDecl() == Holder;
       }
       void found(const Stmt *S, bool IsDetach) {
         unsigned Pos = X.position(S->getBeginLoc());

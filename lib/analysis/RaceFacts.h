@@ -14,7 +14,9 @@
 // thread spawn (std::thread, std::jthread, std::async unless deferred,
 // pthread_create, and user thread-pool submit functions) with its entry
 // function, its argument bindings, where it starts (the loop around it,
-// if any) and where it is joined (or that it never is in this function).
+// if any) and where it is joined (or that it never is in this function,
+// and then the member it is kept in); joins of members and other handles
+// that outlive the function; for methods, their class and access.
 // Every function, variable and field is named by its USR, never by an AST
 // pointer, so units merge by name.
 //
@@ -27,7 +29,13 @@
 // that can run at once are: each thread between its spawn and its join
 // (itself too when spawned in a loop), and the spawning function's own
 // code in that interval; a thread that is never joined there stays alive
-// after the function returns, so callers see the call as a spawn. Two
+// after the function returns, so callers see the call as a spawn, until a
+// later call joins the member it is kept in (`w.start(); ...; w.stop();`).
+// A thread that a method starts on its own object and keeps (a member, or
+// detached) also runs concurrently with the class's public methods (not
+// constructors, static methods, the entry or the starting method), each
+// up to its own join of that thread; only fields along `this` are
+// compared, and public methods are not paired with each other. Two
 // accesses to the same path from concurrent contexts, one a write, not
 // both atomic, with no lock in common, are a race. Data whose writes all
 // hold one lock (or declared guarded_by it) is "protected": its unlocked
@@ -35,8 +43,9 @@
 //
 // This is Eraser's lockset discipline (Savage et al., 1997) computed
 // statically over summaries, with RacerD's (Blackshear et al., 2018)
-// compositional access paths and ownership; spawn/join order follows
-// source order within the spawning function.
+// compositional access paths and ownership, and its class rule (a
+// class's thread against the methods callable from outside); spawn/join
+// order follows source order within the spawning function and its calls.
 //
 // Contract: extraction is deterministic for one AST; merge is independent
 // of the order of units (functions defined in several units are taken

@@ -63,6 +63,8 @@ struct Acc {
   PathK P;
   bool Write = false, Deref = false, InThread = false;
   std::vector<PathK> Locks;
+  /// Thread handles its function (or a callee on the way) joined before it.
+  std::vector<PathK> Joined;
   const Site *S = nullptr;
   Chain Path;
   unsigned Pos = 0;
@@ -82,18 +84,29 @@ struct SpawnF {
   std::string Entry, Name, Kind;
   bool Lambda = false, Functor = false, Multi = false, Detached = false;
   std::optional<PathK> This;
+  std::optional<PathK> Handle; ///< where the thread is kept, if not a local
   std::vector<std::optional<PathK>> Args;
   unsigned Pos = 0, Start = 0, End = Open;
   Location Loc;
 };
 
+struct JoinF {
+  PathK Handle;
+  unsigned Pos = 0;
+};
+
 struct FnF {
   std::string Usr, Name;
   bool Lambda = false, Structor = false;
+  /// Methods: the class's USR, "public"/"protected"/"private", and
+  /// "ctor"/"dtor"/"static"/"method".
+  std::string Class, Access, Kind;
+  Location Loc;
   std::string ParamKinds;
   std::vector<Acc> Direct;
   std::vector<CallF> Calls;
   std::vector<SpawnF> Spawns;
+  std::vector<JoinF> Joins;
 };
 
 struct ThreadCtx {
@@ -102,11 +115,16 @@ struct ThreadCtx {
   bool Multi = false;
   std::string Label;
   bool FromCall = false;
+  std::optional<PathK> Handle; ///< as seen from the summarised function
+  const SpawnF *Origin = nullptr;
 };
 
 struct Summary {
   std::vector<Acc> Body;
   std::vector<ThreadCtx> Threads; ///< own spawns and, FromCall, callees' open
+  /// Joins of handles that outlive the function, its own and its callees'
+  /// (at the call).
+  std::vector<JoinF> Joins;
   bool Computing = false, Done = false;
 };
 
@@ -169,6 +187,11 @@ public:
       F.Name = O->getString("name").value_or("").str();
       F.Lambda = O->getBoolean("lambda").value_or(false);
       F.Structor = O->getBoolean("structor").value_or(false);
+      if (const json::Object *M = O->getObject("method")) {
+        F.Class = M->getString("class").value_or("").str();
+        F.Access = M->getString("access").value_or("").str();
+        F.Kind = M->getString("kind").value_or("").str();
+      }
       if (const json::Array *P = O->getArray("params"))
         for (const json::Value &X : *P)
           F.ParamKinds += X.getAsString() && !X.getAsString()->empty()
@@ -183,6 +206,7 @@ public:
         L.Column = X.getInteger("c").value_or(0);
         return L;
       };
+      F.Loc = Loc(*O);
       auto Paths = [&](const json::Array *A) {
         std::vector<PathK> Out;
         if (A)
@@ -260,6 +284,7 @@ public:
           S.Multi = SO->getBoolean("multi").value_or(false);
           S.Detached = SO->getBoolean("detached").value_or(false);
           S.This = readPath(SO->get("this"));
+          S.Handle = readPath(SO->get("handle"));
           S.Args = OptPaths(SO->getArray("args"));
           S.Pos = SO->getInteger("pos").value_or(0);
           S.Start = SO->getInteger("start").value_or(S.Pos);
@@ -268,12 +293,23 @@ public:
           S.Loc = Loc(*SO);
           F.Spawns.push_back(std::move(S));
         }
+      if (const json::Array *A = O->getArray("joins"))
+        for (const json::Value &X : *A) {
+          const json::Object *JO = X.getAsObject();
+          std::optional<PathK> H = JO ? readPath(JO->get("h")) : std::nullopt;
+          if (H)
+            F.Joins.push_back({*H, static_cast<unsigned>(
+                                       JO->getInteger("pos").value_or(0))});
+        }
       Fns_.emplace(F.Usr, std::move(F));
     }
   }
 
   RaceFindings run() {
     inferGuards();
+    // Class threads first: a pair they share with a caller's view (main
+    // calling start() and push()) is reported in the class's terms.
+    detectClasses();
     for (auto &[Usr, F] : Fns_)
       detect(F);
     RaceFindings Out;
@@ -332,6 +368,10 @@ private:
     for (const PathK &L : A.Locks)
       if (std::optional<PathK> B = bind(L, true, G, This, Args, KeepThis))
         Out.Locks.push_back(*B);
+    Out.Joined.clear();
+    for (const PathK &H : A.Joined)
+      if (std::optional<PathK> B = bind(H, true, G, This, Args, KeepThis))
+        Out.Joined.push_back(*B);
     return true;
   }
 
@@ -352,12 +392,17 @@ private:
     const FnF &F = FIt->second;
     std::vector<Acc> Body = F.Direct;
     std::vector<ThreadCtx> Threads;
+    std::vector<JoinF> Joins = F.Joins;
     for (const CallF &C : F.Calls) {
       auto GIt = Fns_.find(C.Callee);
       if (GIt == Fns_.end())
         continue;
       const FnF &G = GIt->second;
       const Summary &GS = summary(C.Callee, Depth + 1);
+      for (const JoinF &J : GS.Joins)
+        if (std::optional<PathK> H =
+                bind(J.Handle, true, G, C.This, C.Args, G.Lambda))
+          Joins.push_back({*H, C.Pos});
       auto Step = std::make_shared<ChainNode>();
       TraceStep CallStep{"", F.Name, "calls '" + C.Name + "'", C.Loc};
       auto Through = [&](const Acc &A, bool AddLocks, Acc &Out) {
@@ -389,6 +434,9 @@ private:
         U.Multi = T.Multi || C.Loop;
         U.Label = T.Label;
         U.FromCall = true;
+        U.Origin = T.Origin;
+        if (T.Handle)
+          U.Handle = bind(*T.Handle, true, G, C.This, C.Args, G.Lambda);
         for (const Acc &A : T.Accs) {
           Acc Out;
           if (Through(A, false, Out))
@@ -405,6 +453,8 @@ private:
       T.End = Sp.End;
       T.Multi = Sp.Multi && !singleThread(Sp.Name);
       T.Label = "thread '" + Sp.Name + "'";
+      T.Handle = Sp.Handle;
+      T.Origin = &Sp;
       if (EIt != Fns_.end()) {
         const FnF &E = EIt->second;
         const Summary &ES = summary(Sp.Entry, Depth + 1);
@@ -428,11 +478,25 @@ private:
       }
       Threads.push_back(std::move(T));
     }
+    // A thread kept in a handle that outlives the function (a member) is
+    // over at the first later join of that handle, here or in a callee
+    // (`w.start(); ...; w.stop();`).
+    for (ThreadCtx &T : Threads)
+      if (T.End == Open && T.Handle)
+        for (const JoinF &J : Joins)
+          if (J.Pos > T.Pos && J.Pos < T.End &&
+              J.Handle.key() == T.Handle->key())
+            T.End = J.Pos;
+    for (Acc &A : Body)
+      for (const JoinF &J : Joins)
+        if (J.Pos < A.Pos)
+          A.Joined.push_back(J.Handle);
     dedupe(Body);
     for (ThreadCtx &T : Threads)
       dedupe(T.Accs);
     S.Body = std::move(Body);
     S.Threads = std::move(Threads);
+    S.Joins = std::move(Joins);
     S.Computing = false;
     S.Done = true;
     return S;
@@ -451,10 +515,14 @@ private:
   }
 
   static void dedupe(std::vector<Acc> &V) {
-    std::set<std::tuple<std::string, const Site *, bool, std::string>> Seen;
+    std::set<std::tuple<std::string, const Site *, bool, std::string,
+                        std::string>>
+        Seen;
     std::vector<Acc> Out;
     for (Acc &A : V)
-      if (Seen.insert({A.P.key(), A.S, A.InThread, lockKey(A.Locks)}).second)
+      if (Seen.insert({A.P.key(), A.S, A.InThread, lockKey(A.Locks),
+                       lockKey(A.Joined)})
+              .second)
         Out.push_back(std::move(A));
     V = std::move(Out);
   }
@@ -531,16 +599,28 @@ private:
     std::map<std::string, std::vector<const Acc *>> ByKey;
   };
 
-  /// With \p Restrict, only accesses in the interval (From, To), or
-  /// [From, To) when \p Inclusive.
-  void index(Ctx &C, bool Restrict = false, unsigned From = 0,
-             unsigned To = Open, bool Inclusive = false) {
+  static bool joined(const Acc &A, const PathK &Handle) {
+    for (const PathK &H : A.Joined)
+      if (H.key() == Handle.key())
+        return true;
+    return false;
+  }
+
+  /// \p A of the spawning function runs while \p T does: after the spawn
+  /// (from the start of the loop around a spawn in a loop) and before the
+  /// join; inside the call that joins a kept handle, up to the join.
+  static bool runsDuring(const Acc &A, const ThreadCtx &T) {
+    if (T.Multi ? A.Pos < T.Start : A.Pos <= T.Pos)
+      return false;
+    return A.Pos < T.End ||
+           (A.Pos == T.End && T.Handle && !joined(A, *T.Handle));
+  }
+
+  /// With \p During, only the accesses that run while that thread does.
+  void index(Ctx &C, const ThreadCtx *During = nullptr) {
     for (const Acc &A : *C.Accs) {
-      if (Restrict) {
-        bool After = Inclusive ? A.Pos >= From : A.Pos > From;
-        if (!After || A.Pos >= To)
-          continue;
-      }
+      if (During && !runsDuring(A, *During))
+        continue;
       if (synchronized(A))
         continue;
       C.ByKey[A.P.key()].push_back(&A);
@@ -568,9 +648,77 @@ private:
           compare(Threads[I], Threads[J], U.Label, false);
       }
       Ctx M{&S.Body, Main, {}};
-      index(M, true, T.Multi ? T.Start : T.Pos, T.End, T.Multi);
+      index(M, &T);
       compare(Threads[I], M, Main, false);
     }
+  }
+
+  /// A thread a method starts on its own object (an entry that gets
+  /// `this`) and that outlives the method (kept in a member, detached)
+  /// runs concurrently with every method that code outside the class can
+  /// call on that object: the public ones, except constructors, static
+  /// methods, the thread's own entry (`std::thread(&C::run, this)`) and
+  /// the methods that start that thread (their own detect() covers what
+  /// follows the spawn), each with what it calls, up to the
+  /// point where it joins the thread (stop(), the destructor). Only the
+  /// object's own fields are compared; two outside calls are not taken as
+  /// concurrent with each other (nothing says the class is shared).
+  void detectClasses() {
+    std::map<std::string, std::vector<const FnF *>> Methods;
+    for (const auto &[Usr, F] : Fns_)
+      if (!F.Class.empty() && !F.Lambda)
+        Methods[F.Class].push_back(&F);
+    for (const auto &[Class, Ms] : Methods) {
+      // One context per spawn: where it is spawned directly, else the
+      // first method that reaches it through a call.
+      std::vector<const ThreadCtx *> Threads;
+      std::set<const SpawnF *> Seen;
+      for (bool FromCall : {false, true})
+        for (const FnF *M : Ms)
+          for (const ThreadCtx &T : summary(M->Usr).Threads)
+            if (T.FromCall == FromCall && T.End == Open && T.Origin &&
+                Seen.insert(T.Origin).second)
+              Threads.push_back(&T);
+      for (const ThreadCtx *T : Threads) {
+        Ctx X{&T->Accs, T->Label, {}};
+        index(X);
+        for (const FnF *M : Ms)
+          if (callableOutside(*M) && M->Usr != T->Origin->Entry &&
+              !starts(*M, T->Origin))
+            compareOutside(X, *M, T->Handle);
+      }
+    }
+  }
+
+  static bool callableOutside(const FnF &M) {
+    return M.Access == "public" && M.Kind != "ctor" && M.Kind != "static";
+  }
+
+  bool starts(const FnF &M, const SpawnF *Origin) {
+    for (const ThreadCtx &T : summary(M.Usr).Threads)
+      if (T.Origin == Origin)
+        return true;
+    return false;
+  }
+
+  /// The thread \p X against the accesses to the object's fields that
+  /// outside method \p M makes before it joins the thread's \p Handle.
+  void compareOutside(const Ctx &X, const FnF &M,
+                      const std::optional<PathK> &Handle) {
+    TraceStep Entry{"", M.Name,
+                    "called from outside the thread through " + M.Name, M.Loc};
+    std::vector<Acc> Accs;
+    for (const Acc &A : summary(M.Usr).Body) {
+      if (A.P.Root != "T" || (Handle && joined(A, *Handle)))
+        continue;
+      Acc Out = A;
+      Out.Path = std::make_shared<ChainNode>(ChainNode{Entry, A.Path});
+      Accs.push_back(std::move(Out));
+    }
+    std::string Label = "'" + M.Name + "'";
+    Ctx Y{&Accs, Label, {}};
+    index(Y);
+    compare(X, Y, Label, false);
   }
 
   void compare(const Ctx &X, const Ctx &Y, const std::string &YLabel,

@@ -1,7 +1,8 @@
 // The multi-file sample project samples/deadlock-project, analysed as one
 // program through its own compilation database: exact findings per file,
 // the facts cache (cold, warm, one header edited), shards merged, and the
-// lock-order graph.
+// lock-order graph; and the traces of a race in samples/race-project
+// whose two sides are in different files.
 #include "Expectations.h"
 #include "Subprocess.h"
 #include "core/Writers.h"
@@ -290,6 +291,52 @@ TEST(DeadlockProject, BadFactsAndShardsAreRefusedInOneLine) {
                                  0),
             0u)
       << Unwritable.Err;
+}
+
+// samples/race-project: a class whose thread loop is in shipper.cpp and
+// whose public methods are in shipper_api.cpp. The race between them is
+// explained along both paths: the spawn down to the thread's write, and
+// the public method called from outside down to its read.
+TEST(RaceProject, ClassThreadAcrossFilesExplainsBothPaths) {
+  const std::string Src = FEARLESS_SOURCE_DIR "/samples/race-project/src/";
+  Report R = analyzeJson({FEARLESS_BIN, "analyze", "-q", "--no-cache", "-p",
+                          FEARLESS_SAMPLE_PROJECTS_BUILD "/race-project"});
+  const Finding *Race = nullptr;
+  for (const Finding &F : R.Findings)
+    if (F.Message.find("'Shipper::last_error_'") != std::string::npos)
+      Race = &F;
+  ASSERT_TRUE(Race) << findingsOf(R);
+  EXPECT_EQ(Race->CheckId, "fearless-data-race");
+  EXPECT_EQ(Race->Loc.File, Src + "shipper.cpp");
+  EXPECT_EQ(Race->Loc.Line, 28u);
+  EXPECT_EQ(Race->Loc.Column, 7u);
+  EXPECT_EQ(Race->Message,
+            "data race on 'Shipper::last_error_': written by thread "
+            "'Shipper::run' while 'Shipper::last_error' reads it at "
+            "shipper_api.cpp:19, with no lock held in common");
+  auto At = [&](const Location &L) {
+    return L.File.substr(Src.size()) + ":" + std::to_string(L.Line) + ":" +
+           std::to_string(L.Column);
+  };
+  ASSERT_EQ(Race->Related.size(), 1u);
+  EXPECT_EQ(At(Race->Related[0].Loc) + ": " + Race->Related[0].Message,
+            "shipper_api.cpp:19:50: the other access (read) by "
+            "'Shipper::last_error'");
+  std::vector<std::string> Steps;
+  for (const TraceStep &S : Race->Trace)
+    Steps.push_back(At(S.Loc) + ": " + S.Thread + " in " + S.Function + ": " +
+                    S.Message);
+  std::vector<std::string> Want = {
+      "shipper.cpp:3:35: thread 'Shipper::run' in Shipper::start: starts "
+      "thread 'Shipper::run'",
+      "shipper.cpp:28:7: thread 'Shipper::run' in Shipper::run: writes "
+      "'Shipper::last_error_'",
+      "shipper_api.cpp:19:22: 'Shipper::last_error' in Shipper::last_error: "
+      "called from outside the thread through Shipper::last_error",
+      "shipper_api.cpp:19:50: 'Shipper::last_error' in Shipper::last_error: "
+      "reads 'Shipper::last_error_'",
+  };
+  EXPECT_EQ(Steps, Want);
 }
 
 } // namespace

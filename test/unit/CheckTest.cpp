@@ -19,14 +19,21 @@ namespace {
 struct Seen {
   unsigned Line;
   std::string Message;
+  /// "line:column: message" of each note.
+  std::vector<std::string> Notes = {};
 };
 
 class Collect : public ReportHandler {
 public:
   explicit Collect(clang::ASTContext &Ctx) : Ctx(Ctx) {}
   void report(llvm::StringRef, CheckReport R) override {
-    Out.push_back({Ctx.getSourceManager().getSpellingLineNumber(R.Loc),
-                   R.Message});
+    const clang::SourceManager &SM = Ctx.getSourceManager();
+    Seen S{SM.getSpellingLineNumber(R.Loc), R.Message};
+    for (const SourceNote &N : R.Notes)
+      S.Notes.push_back(std::to_string(SM.getSpellingLineNumber(N.Loc)) + ":" +
+                        std::to_string(SM.getSpellingColumnNumber(N.Loc)) +
+                        ": " + N.Message);
+    Out.push_back(std::move(S));
   }
   clang::ASTContext &Ctx;
   std::vector<Seen> Out;
@@ -701,4 +708,245 @@ TEST(UnguardedAccess, AnnotatedGuardWithoutConcurrencyIsNotReported) {
             "};\n"
             "int main() { A a; a.set(); }\n"));
   EXPECT_TRUE(R.empty());
+}
+
+// A thread that a method starts on its own object runs concurrently with
+// the methods code outside the class can call on that object.
+TEST(DataRaceClassThread, PublicMethodsRaceWithTheThread) {
+  auto R = run<DataRaceCheck>(races(
+      "class Worker {\n"
+      "public:\n"
+      "  void start() { thread_ = std::thread([this] { loop(); }); }\n"
+      "  void push(int v) { items_.push_back(v); }\n"
+      "  void stop() { running_ = false; thread_.join(); items_.clear(); }\n"
+      "private:\n"
+      "  void loop() {\n"
+      "    while (running_)\n"
+      "      if (!items_.empty()) items_.pop_back();\n"
+      "  }\n"
+      "  std::thread thread_;\n"
+      "  std::vector<int> items_;\n"
+      "  bool running_ = true;\n"
+      "};\n"));
+  ASSERT_EQ(R.size(), 3u);
+  EXPECT_EQ(R[0].Line, RL + 3);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'Worker::items_': written by 'Worker::push' while "
+            "thread 'lambda in Worker::start' reads it at input.cpp:14, with "
+            "no lock held in common");
+  EXPECT_EQ(R[1].Line, RL + 3);
+  EXPECT_EQ(R[1].Message,
+            "data race on 'Worker::items_': written by 'Worker::push' while "
+            "thread 'lambda in Worker::start' writes it at input.cpp:14, with "
+            "no lock held in common");
+  std::vector<std::string> Notes = {
+      "14:28: the other access (write) by thread 'lambda in Worker::start'",
+      "9:8: [1] 'Worker::push': in Worker::push: called from outside the "
+      "thread through Worker::push",
+      "9:22: [2] 'Worker::push': in Worker::push: writes 'Worker::items_'",
+      "8:28: [3] thread 'lambda in Worker::start': in Worker::start: starts "
+      "thread 'lambda in Worker::start'",
+      "8:49: [4] thread 'lambda in Worker::start': in lambda in "
+      "Worker::start: calls 'Worker::loop'",
+      "14:28: [5] thread 'lambda in Worker::start': in Worker::loop: writes "
+      "'Worker::items_'",
+  };
+  EXPECT_EQ(R[1].Notes, Notes);
+  // items_.clear() follows the join in stop(): not reported.
+  EXPECT_EQ(R[2].Line, RL + 7);
+  EXPECT_EQ(R[2].Message.rfind("thread 'lambda in Worker::start' spins on "
+                               "the plain flag 'Worker::running_' while "
+                               "'Worker::stop' writes it at input.cpp:10",
+                               0),
+            0u);
+}
+
+TEST(DataRaceClassThread, OnlyPublicMethodsAreCalledFromOutside) {
+  auto R = run<DataRaceCheck>(races(
+      "class Counter {\n"
+      "public:\n"
+      "  void start() { t_ = std::thread([this] { tick(); }); }\n"
+      "  void stop() { t_.join(); }\n"
+      "  ~Counter() { if (t_.joinable()) stop(); n_ = -1; }\n"
+      "protected:\n"
+      "  void reset() { n_ = 0; }\n"
+      "private:\n"
+      "  void tick() { for (int i = 0; i < 10; ++i) bump(); }\n"
+      "  void bump() { ++n_; }\n"
+      "  std::thread t_;\n"
+      "  int n_ = 0;\n"
+      "};\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRaceClassThread, GoodShapesAreNotReported) {
+  auto R = run<DataRaceCheck>(races(
+      "#include <atomic>\n"
+      "class W {\n"
+      "public:\n"
+      "  explicit W(int limit) : limit_(limit) { base_ = limit * 2; }\n"
+      "  void start() { t_ = std::thread([this] { run(); }); }\n"
+      "  void add(int v) { std::lock_guard<std::mutex> l(mu_); q_.push_back(v); }\n"
+      "  int limit() const { return limit_ + base_; }\n"
+      "  void stop() { done_ = true; t_.join(); total_ = seen_; }\n"
+      "  ~W() { if (t_.joinable()) stop(); seen_ = 0; }\n"
+      "  long once() { o_ = std::thread([this] { ++mine_; }); o_.join(); return mine_; }\n"
+      "  long mine() const { return mine_; }\n"
+      "private:\n"
+      "  void run() {\n"
+      "    while (!done_) {\n"
+      "      std::lock_guard<std::mutex> l(mu_);\n"
+      "      if (!q_.empty() && q_.size() < unsigned(limit_ + base_)) {\n"
+      "        q_.pop_back();\n"
+      "        ++seen_;\n"
+      "      }\n"
+      "    }\n"
+      "  }\n"
+      "  const int limit_;\n"
+      "  int base_ = 0;\n"
+      "  std::atomic<bool> done_{false};\n"
+      "  std::mutex mu_;\n"
+      "  std::vector<int> q_;\n"
+      "  long seen_ = 0, total_ = 0, mine_ = 0;\n"
+      "  std::thread t_, o_;\n"
+      "};\n"));
+  EXPECT_TRUE(R.empty());
+}
+
+TEST(DataRaceClassThread, MemberEntriesWithThisAndPthreads) {
+  auto R = run<DataRaceCheck>(races(
+      "struct P {\n"
+      "  void start() { pthread_create(&tid_, nullptr, &P::entry, this); }\n"
+      "  void stop() { pthread_join(tid_, nullptr); }\n"
+      "  int get() const { return n_; }\n"
+      "  static void *entry(void *self) {\n"
+      "    static_cast<P *>(self)->n_++;\n"
+      "    return nullptr;\n"
+      "  }\n"
+      "  pthread_t tid_;\n"
+      "  int n_ = 0;\n"
+      "};\n"
+      "struct Q {\n"
+      "  void start() { t_ = std::thread(&Q::run, this); }\n"
+      "  void stop() { t_.join(); }\n"
+      "  void set(int v) { v_ = v; }\n"
+      "  void run() { int x = v_; (void)x; }\n"
+      "  std::thread t_;\n"
+      "  int v_ = 0;\n"
+      "};\n"
+      "struct Entry {\n"
+      "  void start() { t_ = std::thread(&Entry::run, this); }\n"
+      "  void stop() { t_.join(); }\n"
+      "  void run() { ++n_; }\n"
+      "  std::thread t_;\n"
+      "  int n_ = 0;\n"
+      "};\n"));
+  // A public entry (Entry::run) is the thread's code, not an outside call.
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, RL + 5);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'P::n_': written by thread 'P::entry' while "
+            "'P::get' reads it at input.cpp:9, with no lock held in common");
+  EXPECT_EQ(R[1].Line, RL + 14);
+  EXPECT_EQ(R[1].Message,
+            "data race on 'Q::v_': written by 'Q::set' while thread 'Q::run' "
+            "reads it at input.cpp:21, with no lock held in common");
+}
+
+TEST(DataRaceClassThread, AJoinInAnotherMethodEndsTheThreadForCallers) {
+  std::string Before = races("struct W {\n"
+                             "  void start() { t_ = std::thread([this] { ++n_; }); }\n"
+                             "  void stop() { t_.join(); }\n"
+                             "  int n_ = 0;\n"
+                             "  std::thread t_;\n"
+                             "};\n"
+                             "int peek(W &w) { return w.n_; }\n"
+                             "int main() {\n"
+                             "  W w;\n"
+                             "  w.start();\n");
+  EXPECT_TRUE(run<DataRaceCheck>(Before + "  w.stop();\n"
+                                          "  return peek(w);\n"
+                                          "}\n")
+                  .empty());
+  auto R = run<DataRaceCheck>(Before + "  int v = peek(w);\n"
+                                       "  w.stop();\n"
+                                       "  return v;\n"
+                                       "}\n");
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 1);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'W::n_': written by thread 'lambda in W::start' "
+            "while 'main' reads it at input.cpp:12, with no lock held in "
+            "common");
+}
+
+TEST(DataRaceClassThread, SynchronizedClassesOption) {
+  std::string Src = races(
+      "struct Log {\n"
+      "  void start() { t_ = std::thread([this] { lines_.push_back(0); }); }\n"
+      "  void add(int v) { lines_.push_back(v); }\n"
+      "  void stop() { t_.join(); }\n"
+      "  std::vector<int> lines_;\n"
+      "  std::thread t_;\n"
+      "};\n");
+  ASSERT_EQ(run<DataRaceCheck>(Src).size(), 1u);
+  MapOptions Sync;
+  Sync.Values["SynchronizedClasses"] = "std::vector";
+  EXPECT_TRUE(run<DataRaceCheck>(Src, Sync).empty());
+}
+
+TEST(UnguardedAccess, ClassThreadReadsWhatAPublicMethodLocks) {
+  std::string Src = races(
+      "#include <atomic>\n"
+      "struct S {\n"
+      "  void start() { t_ = std::thread([this] { while (!stop_) last_ = total_; }); }\n"
+      "  void add(long v) { std::lock_guard<std::mutex> l(mu_); total_ += v; }\n"
+      "  void stop() { stop_ = true; t_.join(); }\n"
+      "  std::mutex mu_;\n"
+      "  long total_ = 0, last_ = 0;\n"
+      "  std::atomic<bool> stop_{false};\n"
+      "  std::thread t_;\n"
+      "};\n");
+  auto R = run<UnguardedAccessCheck>(Src);
+  ASSERT_EQ(R.size(), 1u);
+  EXPECT_EQ(R[0].Line, RL + 2);
+  EXPECT_EQ(R[0].Message,
+            "'S::total_' is written with 'mu_' held everywhere else, but read "
+            "here by thread 'lambda in S::start' without it, concurrently with "
+            "a write at input.cpp:9; 'mu_' is held at input.cpp:9");
+  EXPECT_TRUE(run<DataRaceCheck>(Src).empty());
+}
+
+TEST(DataRaceClassThread, FutureMembersAndJThreadMembers) {
+  auto R = run<DataRaceCheck>(races(
+      "class Job {\n"
+      "public:\n"
+      "  void start() { fut_ = std::async(std::launch::async, [this] { value_ = 42; }); }\n"
+      "  int result() { fut_.wait(); return value_; }\n"
+      "  int peek() const { return value_; }\n"
+      "private:\n"
+      "  std::future<void> fut_;\n"
+      "  int value_ = 0;\n"
+      "};\n"
+      "class J {\n"
+      "public:\n"
+      "  void start() { t_ = std::jthread([this] { ++n_; }); }\n"
+      "  void stop() { t_.join(); n_ = 0; }\n"
+      "  ~J() { n_ = 1; }\n"
+      "private:\n"
+      "  std::jthread t_;\n"
+      "  int n_ = 0;\n"
+      "};\n"));
+  // result() reads after wait(); ~J() runs before the member's own join.
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_EQ(R[0].Line, RL + 2);
+  EXPECT_EQ(R[0].Message,
+            "data race on 'Job::value_': written by thread 'lambda in "
+            "Job::start' while 'Job::peek' reads it at input.cpp:10, with no "
+            "lock held in common");
+  EXPECT_EQ(R[1].Line, RL + 11);
+  EXPECT_EQ(R[1].Message,
+            "data race on 'J::n_': written by thread 'lambda in J::start' "
+            "while 'J::~J' writes it at input.cpp:19, with no lock held in "
+            "common");
 }

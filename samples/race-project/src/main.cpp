@@ -1,6 +1,7 @@
 // Workers deposit and count requests; an auditor resets the account while
-// they run.
+// they run; a shipper's thread sends the log lines they queue.
 #include "account.h"
+#include "shipper.h"
 #include "stats.h"
 
 #include <cstdio>
@@ -9,6 +10,8 @@
 
 int main() {
   Account account;
+  Shipper shipper;
+  shipper.start();
   std::vector<std::thread> workers;
   for (int i = 0; i < 4; ++i)
     workers.emplace_back([&account] {
@@ -21,7 +24,10 @@ int main() {
   for (std::thread &w : workers)
     w.join();
   auditor.join();
-  std::printf("balance %ld after %ld requests\n", account.balance(),
-              requests_served());
+  shipper.send("workers done");
+  shipper.stop();
+  std::printf("balance %ld after %ld requests, %ld lines shipped (%s)\n",
+              account.balance(), requests_served(), shipper.sent(),
+              shipper.last_error().c_str());
   return 0;
 }
