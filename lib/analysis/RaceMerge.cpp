@@ -684,7 +684,7 @@ private:
         index(X);
         for (const FnF *M : Ms)
           if (callableOutside(*M) && M->Usr != T->Origin->Entry &&
-              !starts(*M, T->Origin))
+              !starts(*M, T->Origin) && !waitsElsewhere(*M, *T))
             compareOutside(X, *M, T->Handle);
       }
     }
@@ -692,6 +692,16 @@ private:
 
   static bool callableOutside(const FnF &M) {
     return M.Access == "public" && M.Kind != "ctor" && M.Kind != "static";
+  }
+
+  /// Work the class detached or handed to a pool (no handle to join): its
+  /// destructor must wait for it some other way (a condition-variable
+  /// handshake, a counter) before the object is freed, so the destructor's
+  /// accesses are taken as ordered after it. A thread kept in a member is
+  /// compared with the destructor up to its join (for a std::jthread
+  /// member, the whole body: the member is joined after it).
+  static bool waitsElsewhere(const FnF &M, const ThreadCtx &T) {
+    return M.Kind == "dtor" && !T.Handle;
   }
 
   bool starts(const FnF &M, const SpawnF *Origin) {

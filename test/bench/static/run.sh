@@ -75,8 +75,8 @@ echo "package:        $pkg ($units translation units)"
 echo "clang++ -fsyntax-only: ${ref}s"
 echo "fearless analyze:      ${fl}s"
 echo "ratio (wall):          $(echo "scale=2; $fl / $ref" | bc)x"
-ref_cpu=$(awk '{print $1 + $2}' "$work/ref.cpu")
-fl_cpu=$(awk '{print $1 + $2}' "$work/fearless.cpu")
+ref_cpu=$(tail -n 1 "$work/ref.cpu" | awk '{print $1 + $2}')
+fl_cpu=$(tail -n 1 "$work/fearless.cpu" | awk '{print $1 + $2}')
 echo "clang++ CPU time:      ${ref_cpu}s"
 echo "fearless CPU time:     ${fl_cpu}s"
 echo "ratio (CPU):           $(echo "scale=2; $fl_cpu / $ref_cpu" | bc)x"
