@@ -252,8 +252,11 @@ __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex
 
 __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t *m) {
   PASS_THROUGH(mutex_unlock, m);
-  on_release(uptr(m));
-  return real.mutex_unlock(m);
+  // Released in the recorder after the real unlock: the critical section
+  // does not grow, and a refused unlock (EPERM) changes nothing.
+  int r = real.mutex_unlock(m);
+  if (r == 0) on_release(uptr(m));
+  return r;
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_init(pthread_mutex_t *m,
