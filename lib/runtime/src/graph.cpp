@@ -218,44 +218,72 @@ void Graph::retire(uptr addr) {
   u64 c = page_map_.get(page);
   page_map_.set(page, c ? c - 1 : 0);
   --live_nodes_;
-  if (!nodes_[id].out_head) recycle(id);
+  if (!nodes_[id].out_head || !nodes_[id].in_head) recycle(id);
 }
 
-// id is retired and has no outgoing edge: drop its incoming edges and
-// free the slots; predecessors that are retired and now have no outgoing
-// edge follow.
+// Unlinks edge e from both nodes' lists and frees its slot.
+void Graph::drop_edge(u32 e) {
+  Edge &ed = edges_[e];
+  if (ed.prev_out) edges_[ed.prev_out].next_out = ed.next_out;
+  else nodes_[ed.from].out_head = ed.next_out;
+  if (ed.next_out) edges_[ed.next_out].prev_out = ed.prev_out;
+  if (ed.prev_in) edges_[ed.prev_in].next_in = ed.next_in;
+  else nodes_[ed.to].in_head = ed.next_in;
+  if (ed.next_in) edges_[ed.next_in].prev_in = ed.prev_in;
+  edge_map_erase((u64(ed.from) << 32) | ed.to);
+  if (ed.back && back_edges) --back_edges;
+  memset(&ed, 0, sizeof(Edge));
+  ed.next_out = free_edge_head_;
+  free_edge_head_ = e;
+  ++free_edges_;
+  ++recycled_edges;
+}
+
+// id is going away: no edge may list it as a gate any more (its slot
+// will be another lock). An edge taken under id ends at a lock id had an
+// edge to, so only those locks' incoming edges are looked at.
+void Graph::forget_gate(u32 id) {
+  for (u32 e = nodes_[id].out_head; e; e = edges_[e].next_out)
+    for (u32 f = nodes_[edges_[e].to].in_head; f; f = edges_[f].next_in) {
+      Edge &ed = edges_[f];
+      u32 kept = 0;
+      for (u32 a = 0; a < ed.ngates; ++a)
+        if (ed.gates[a] != id) ed.gates[kept++] = ed.gates[a];
+      ed.ngates = u8(kept);
+    }
+}
+
+// id is retired and has no outgoing or no incoming edge, so no cycle can
+// ever pass through it (a destroyed lock gains no edge): drop its edges
+// and free the slots. Retired neighbours left without outgoing or
+// incoming edges follow.
 void Graph::recycle(u32 first) {
   ensure_scratch(16);
   u32 *stack = scratch_c_;  // not in use outside searches
   u32 sp = 0;
+  __atomic_store_n(&nodes_[first].retired, u8(2), __ATOMIC_RELAXED);  // queued
   stack[sp++] = first;
+  auto follow = [&](u32 v) {
+    Node &m = nodes_[v];
+    if (m.retired == 1 && (!m.out_head || !m.in_head) && sp < scratch_cap_) {
+      __atomic_store_n(&m.retired, u8(2), __ATOMIC_RELAXED);
+      stack[sp++] = v;
+    }
+  };
   while (sp) {
     u32 id = stack[--sp];
     Node &n = nodes_[id];
-    for (u32 e = n.in_head; e;) {
-      Edge &ed = edges_[e];
-      u32 next = ed.next_in;
-      Node &from = nodes_[ed.from];
-      // Unlink from the predecessor's outgoing list.
-      if (ed.prev_out) edges_[ed.prev_out].next_out = ed.next_out;
-      else from.out_head = ed.next_out;
-      if (ed.next_out) edges_[ed.next_out].prev_out = ed.prev_out;
-      edge_map_erase((u64(ed.from) << 32) | id);
-      if (ed.back && back_edges) --back_edges;
-      if (from.retired == 1 && !from.out_head && sp < scratch_cap_) {
-        __atomic_store_n(&from.retired, u8(2), __ATOMIC_RELAXED);  // queued
-        stack[sp++] = ed.from;
-      }
-      memset(&ed, 0, sizeof(Edge));
-      ed.next_out = free_edge_head_;
-      free_edge_head_ = e;
-      ++free_edges_;
-      ++recycled_edges;
-      e = next;
+    while (u32 e = n.in_head) {
+      u32 from = edges_[e].from;
+      drop_edge(e);
+      follow(from);
     }
-    n.in_head = 0;
-    n.out_head = 0;
-    __atomic_store_n(&n.retired, u8(2), __ATOMIC_RELAXED);
+    forget_gate(id);
+    while (u32 e = n.out_head) {
+      u32 to = edges_[e].to;
+      drop_edge(e);
+      follow(to);
+    }
     // A later lock in this slot hashes differently.
     __atomic_store_n(&n.gen, n.gen + 1, __ATOMIC_RELAXED);
     n.next_free = free_node_head_;
@@ -347,7 +375,10 @@ u32 Graph::add_edge(u32 from, u32 to) {
   e.next_out = nodes_[from].out_head;
   if (e.next_out) edges_[e.next_out].prev_out = id;
   nodes_[from].out_head = id;
+  e.prev_out = 0;
   e.next_in = nodes_[to].in_head;
+  e.prev_in = 0;
+  if (e.next_in) edges_[e.next_in].prev_in = id;
   nodes_[to].in_head = id;
   e.seq = ++edge_seq_;
   edge_map_insert((u64(from) << 32) | to, id);

@@ -696,9 +696,11 @@ void commit_full(const Prep &p) {
   if (!p.known && n) {
     t->busy++;
     slow_path(t, n);
-    // Tagged with the acquired lock: contexts of destroyed locks can never
-    // match again and are dropped when the cache would grow.
-    t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node,
+    // Tagged with the acquired lock and the bottom held one: contexts of
+    // destroyed locks can never match again and are dropped when the cache
+    // would grow. Short-lived locks are usually taken first or last.
+    Held *bottom = t->held.load(std::memory_order_relaxed);
+    t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node, u64(bottom[0].gen) << 32 | bottom[0].node,
                   [](u64 w) { return g_graph->word_dead(w); });
     if (p.akey) addr_ctx_slot(t, p.akey) = p.akey;
     t->busy--;

@@ -123,12 +123,14 @@ public:
       if (s == 0) return false;
     }
   }
-  template <class Stale> void insert(u64 k, u64 tag, Stale stale) {
+  // Each key carries two tags; it is dropped, when the set would grow,
+  // once either is stale.
+  template <class Stale> void insert(u64 k, u64 tag, u64 tag2, Stale stale) {
     if (!slots_ || (used_ + 1) * 2 > mask_ + 1) rebuild(stale);
     for (u64 i = k & mask_;; i = (i + 1) & mask_) {
       if (slots_[i].key == k) return;
       if (slots_[i].key == 0) {
-        slots_[i] = {k, tag};
+        slots_[i] = {k, tag, tag2};
         ++used_;
         return;
       }
@@ -138,20 +140,20 @@ public:
 
 private:
   struct Slot {
-    u64 key, tag;
+    u64 key, tag, tag2;
   };
   template <class Stale> void rebuild(Stale stale) {
     u64 live = 0;
     if (slots_)
       for (u64 i = 0; i <= mask_; ++i)
-        if (slots_[i].key && !stale(slots_[i].tag)) ++live;
+        if (slots_[i].key && !stale(slots_[i].tag) && !stale(slots_[i].tag2)) ++live;
     u64 cap = 256;
     while ((live + 1) * 3 > cap) cap *= 2;
     Slot *n = static_cast<Slot *>(os_alloc(cap * sizeof(Slot)));
     if (slots_) {
       for (u64 i = 0; i <= mask_; ++i) {
         Slot s = slots_[i];
-        if (!s.key || stale(s.tag)) continue;
+        if (!s.key || stale(s.tag) || stale(s.tag2)) continue;
         u64 j = s.key & (cap - 1);
         while (n[j].key) j = (j + 1) & (cap - 1);
         n[j] = s;
@@ -208,7 +210,7 @@ constexpr int kEdgeGates = 4;
 struct Edge {
   u32 from, to;               // from == 0: a free slot
   u32 next_out, next_in;
-  u32 prev_out;
+  u32 prev_out, prev_in;
   u32 threads[kEdgeThreads];  // recorder thread ids that took this order
   // Per listed thread: the first and last of its epochs (see ThreadState::
   // epoch) in which it took this order; what happens-before is judged on.
@@ -264,11 +266,11 @@ public:
            __atomic_load_n(&n.retired, __ATOMIC_RELAXED) != 0;
   }
   // mu held: the address stops being this lock (destroy/free/re-init).
-  // A retired lock gets no new edges, so once it has no outgoing edge no
-  // cycle can pass through it: its incoming edges are dropped and its slot
-  // (and theirs) reused. This cascades to retired predecessors left
-  // without outgoing edges. Locks with outgoing edges stay (they may gate
-  // edges, and paths through them still count).
+  // A retired lock gets no new edges, so once it has no outgoing or no
+  // incoming edge no cycle can pass through it: its edges are dropped,
+  // edges taken under it forget it as a gate, and its slot is reused. This
+  // cascades to retired neighbours left without outgoing or incoming
+  // edges. A retired lock with both stays: paths through it still count.
   void retire(uptr addr);
   bool page_has_locks(uptr page) const { return page_map_.get(page) != 0; }
   Node &node(u32 id) { return nodes_[id]; }
@@ -325,6 +327,8 @@ private:
   u64 edge_seq_ = 0;
   std::atomic<u64> recycled_nodes_{0};
   void recycle(u32 id);
+  void drop_edge(u32 e);
+  void forget_gate(u32 id);
   void edge_map_erase(u64 key);
   // Scratch for searches, grown by mmap.
   u32 *scratch_a_ = nullptr, *scratch_b_ = nullptr, *scratch_c_ = nullptr;

@@ -290,6 +290,37 @@ int main(int argc, char **argv) {
     }
     pthread_mutex_unlock(&m);
     pthread_mutex_destroy(&m);
+  } else if (s == "churn_both_sides") {
+    // Heap mutexes taken before mu_a and after mu_b, then freed.
+    for (int i = 0; i < 2000; ++i) {
+      auto *before = new std::mutex, *after = new std::mutex;
+      {
+        std::lock_guard<std::mutex> x(*before);
+        std::lock_guard<std::mutex> a(mu_a);
+        std::lock_guard<std::mutex> b(mu_b);
+        std::lock_guard<std::mutex> z(*after);
+      }
+      delete before;
+      delete after;
+    }
+  } else if (s == "gate_destroyed") {
+    // mu_a -> mu_b only ever under a heap gate, which is then freed; the
+    // next lock created takes its slot in the graph and gates mu_b -> mu_a.
+    // Two different gates: a real inversion.
+    auto *gate = new std::mutex;
+    std::thread([gate] {
+      std::lock_guard<std::mutex> g(*gate);
+      std::lock_guard<std::mutex> a(mu_a);
+      std::lock_guard<std::mutex> b(mu_b);
+    }).join();
+    delete gate;
+    auto *other = new std::mutex;
+    std::thread([other] {
+      std::lock_guard<std::mutex> g(*other);
+      std::lock_guard<std::mutex> b(mu_b);
+      std::lock_guard<std::mutex> a(mu_a);  // @gate_destroyed_ba
+    }).join();
+    delete other;
   } else if (s == "annotated") {
     std::thread([] {
       std::lock_guard<fearless::Annotated<SpinLock>> x(spin_x);
