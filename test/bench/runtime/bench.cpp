@@ -1,6 +1,6 @@
 // Lock-heavy workloads for measuring the runtime recorder's overhead.
 // Usage: rt_bench <mode> [scale]; prints "<mode> <seconds> <checksum>".
-// Modes: flat, nested, graph, churn, workqueue. Built plain (run with and
+// Modes: flat, nested, graph, churn, churn_first, workqueue. Built plain (run with and
 // without LD_PRELOAD) and with -fsanitize=thread; see run.sh.
 #include <chrono>
 #include <condition_variable>
@@ -93,6 +93,21 @@ static void churn(long scale) {
   }
 }
 
+// The reverse order: a fresh heap mutex taken first, the long-lived one
+// under it (per-object locks held while a shared one is taken).
+static void churn_first(long scale) {
+  std::mutex outer;
+  for (long i = 0; i < 200000 * scale; ++i) {
+    auto *m = new std::mutex;
+    {
+      std::lock_guard<std::mutex> h(*m);
+      std::lock_guard<std::mutex> g(outer);
+      ++g_sink;
+    }
+    delete m;
+  }
+}
+
 // Two producers, two consumers, a mutex + condition variable queue; the
 // consumers also update a stats mutex while holding nothing else.
 static void workqueue(long scale) {
@@ -141,7 +156,7 @@ static void workqueue(long scale) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s flat|nested|graph|churn|workqueue [scale]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s flat|nested|graph|churn|churn_first|workqueue [scale]\n", argv[0]);
     return 2;
   }
   long scale = argc > 2 ? std::atol(argv[2]) : 1;
@@ -150,6 +165,7 @@ int main(int argc, char **argv) {
   else if (!std::strcmp(argv[1], "nested")) nested(scale);
   else if (!std::strcmp(argv[1], "graph")) graph(scale);
   else if (!std::strcmp(argv[1], "churn")) churn(scale);
+  else if (!std::strcmp(argv[1], "churn_first")) churn_first(scale);
   else if (!std::strcmp(argv[1], "workqueue")) workqueue(scale);
   else return 2;
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

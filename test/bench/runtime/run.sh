@@ -11,7 +11,7 @@ build=${1:?usage: run.sh <build-dir> [repeats] [modes...]}
 repeats=${2:-5}
 shift $(( $# >= 2 ? 2 : $# ))
 modes=("$@")
-[ ${#modes[@]} -eq 0 ] && modes=(flat nested graph churn workqueue)
+[ ${#modes[@]} -eq 0 ] && modes=(flat nested graph churn churn_first workqueue)
 
 find_one() { find "$build" -name "$1" -type f -perm -u+x -print -quit 2>/dev/null; }
 bench=$(find_one rt_bench)
