@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "llvm/Support/JSON.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 using namespace fearless;
 using namespace fearless::test;
@@ -168,5 +171,56 @@ TEST_P(SampleProject, CliReportsExactlyTheExpectedFindingsInEveryFile) {
 
 INSTANTIATE_TEST_SUITE_P(All, SampleProject, testing::ValuesIn(projects()),
                          testName);
+
+// The README's first command, `fearless analyze -p build samples/`: every
+// sample in the build's compilation database at once. The samples are
+// many programs, each with its own `main` (and often its own `counter` or
+// `Worker`); the race checks must find in each exactly what it announces,
+// as when it is analysed on its own.
+TEST(SamplesFolder, RaceChecksFindEachSamplesOwnRaces) {
+  namespace fs = std::filesystem;
+  const std::set<std::string> RaceChecks = {"fearless-data-race",
+                                            "fearless-unguarded-access"};
+  std::string Samples = fs::canonical(FEARLESS_SOURCE_DIR "/samples").string();
+  std::set<std::string> Files;
+  auto Db = llvm::json::parse(
+      readFile(std::string(FEARLESS_BUILD_DIR) + "/compile_commands.json"));
+  ASSERT_TRUE(bool(Db)) << llvm::toString(Db.takeError());
+  if (const llvm::json::Array *Entries = Db->getAsArray())
+    for (const llvm::json::Value &E : *Entries)
+      if (const llvm::json::Object *O = E.getAsObject())
+        if (auto File = O->getString("file")) {
+          std::string F = fs::weakly_canonical(File->str()).string();
+          if (F.rfind(Samples + "/", 0) == 0)
+            Files.insert(F);
+        }
+  ASSERT_GT(Files.size(), 40u);
+  Result R = run({FEARLESS_BIN, "analyze", "-q", "--no-cache", "--format",
+                  "json", "--checks",
+                  "fearless-data-race,fearless-unguarded-access", "-p",
+                  FEARLESS_BUILD_DIR, Samples});
+  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
+  Report Rep;
+  std::string Error;
+  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
+  EXPECT_TRUE(Rep.Errors.empty());
+  std::map<std::string, std::vector<Actual>> Got;
+  for (const Finding &F : Rep.Findings) {
+    std::string File = fs::weakly_canonical(F.Loc.File).string();
+    Got[File].push_back({F.Loc.Line, F.CheckId, F.Message});
+    Files.insert(File);
+  }
+  unsigned NumExpected = 0;
+  for (const std::string &File : Files) {
+    std::vector<Expected> Want;
+    for (Expected &E : parseExpectations(readFile(File)))
+      if (RaceChecks.count(E.Check))
+        Want.push_back(std::move(E));
+    NumExpected += Want.size();
+    EXPECT_EQ(compare(Want, Got[File]), "") << File;
+  }
+  EXPECT_GT(NumExpected, 10u);
+  EXPECT_EQ(R.ExitCode, 1) << R.Err;
+}
 
 } // namespace
