@@ -138,21 +138,32 @@ std::vector<std::string> projects() {
 
 class SampleProject : public testing::TestWithParam<std::string> {};
 
+/// Runs \p Argv, an analysis with a JSON report on standard output, and
+/// returns its findings by (canonical) file; a run that gives no report or
+/// reports errors fails the test.
+std::map<std::string, std::vector<Actual>>
+analyzeByFile(const std::vector<std::string> &Argv, Result &R) {
+  R = run(Argv);
+  EXPECT_TRUE(R.Failure.empty()) << R.Failure;
+  Report Rep;
+  std::string Error;
+  EXPECT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
+  EXPECT_TRUE(Rep.Errors.empty());
+  std::map<std::string, std::vector<Actual>> Got;
+  for (const Finding &F : Rep.Findings)
+    Got[std::filesystem::weakly_canonical(F.Loc.File).string()].push_back(
+        {F.Loc.Line, F.CheckId, F.Message});
+  return Got;
+}
+
 TEST_P(SampleProject, CliReportsExactlyTheExpectedFindingsInEveryFile) {
   namespace fs = std::filesystem;
   std::string Src = std::string(FEARLESS_SOURCE_DIR) + "/samples/" + GetParam();
   std::string Build =
       std::string(FEARLESS_SAMPLE_PROJECTS_BUILD) + "/" + GetParam();
-  Result R = run({FEARLESS_BIN, "analyze", "-q", "--format", "json", "-p",
-                  Build});
-  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
-  Report Rep;
-  std::string Error;
-  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
-  EXPECT_TRUE(Rep.Errors.empty());
-  std::map<std::string, std::vector<Actual>> Got;
-  for (const Finding &F : Rep.Findings)
-    Got[F.Loc.File].push_back({F.Loc.Line, F.CheckId, F.Message});
+  Result R;
+  std::map<std::string, std::vector<Actual>> Got = analyzeByFile(
+      {FEARLESS_BIN, "analyze", "-q", "--format", "json", "-p", Build}, R);
   unsigned NumExpected = 0;
   for (const auto &E : fs::recursive_directory_iterator(Src)) {
     std::string Ext = E.path().extension().string();
@@ -195,21 +206,14 @@ TEST(SamplesFolder, RaceChecksFindEachSamplesOwnRaces) {
             Files.insert(F);
         }
   ASSERT_GT(Files.size(), 40u);
-  Result R = run({FEARLESS_BIN, "analyze", "-q", "--no-cache", "--format",
-                  "json", "--checks",
-                  "fearless-data-race,fearless-unguarded-access", "-p",
-                  FEARLESS_BUILD_DIR, Samples});
-  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
-  Report Rep;
-  std::string Error;
-  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
-  EXPECT_TRUE(Rep.Errors.empty());
-  std::map<std::string, std::vector<Actual>> Got;
-  for (const Finding &F : Rep.Findings) {
-    std::string File = fs::weakly_canonical(F.Loc.File).string();
-    Got[File].push_back({F.Loc.Line, F.CheckId, F.Message});
+  Result R;
+  std::map<std::string, std::vector<Actual>> Got = analyzeByFile(
+      {FEARLESS_BIN, "analyze", "-q", "--no-cache", "--format", "json",
+       "--checks", "fearless-data-race,fearless-unguarded-access", "-p",
+       FEARLESS_BUILD_DIR, Samples},
+      R);
+  for (const auto &[File, Findings] : Got)
     Files.insert(File);
-  }
   unsigned NumExpected = 0;
   for (const std::string &File : Files) {
     std::vector<Expected> Want;
