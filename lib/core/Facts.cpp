@@ -223,7 +223,7 @@ std::vector<std::set<std::string>>
 ownCopies(const std::vector<std::vector<SymbolDefinition>> &Defined) {
   struct Seen {
     unsigned Strong = 0;
-    std::set<std::string> Places; ///< of the other definitions, when known
+    std::set<std::string> Places; ///< where inline definitions are written
   };
   std::map<std::string, Seen> ByUsr;
   for (const std::vector<SymbolDefinition> &U : Defined) {
