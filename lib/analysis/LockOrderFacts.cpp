@@ -4,6 +4,7 @@
 #include "analysis/Lockset.h"
 #include "analysis/ThreadModel.h"
 #include "analysis/Traversal.h"
+#include "analysis/WholeProgram.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -139,9 +140,7 @@ public:
     if (New) {
       It->second.Usr = usrOf(FD);
       It->second.Name = functionName(FD);
-      It->second.Strong =
-          !FD->isInlined() && FD->isExternallyVisible() &&
-          FD->getTemplateSpecializationKind() == TSK_Undeclared;
+      It->second.Strong = isStrongDefinition(FD);
       Order.push_back(FD);
     }
     return It->second;
@@ -290,17 +289,9 @@ public:
   }
   bool VisitVarDecl(VarDecl *D) {
     add(D);
-    // Globals defined here: two units defining one belong to two programs.
-    if (D->hasGlobalStorage() && !D->isStaticLocal() &&
-        D->isExternallyVisible() && !D->isInline() &&
-        D->isThisDeclarationADefinition() == VarDecl::Definition &&
-        !D->getDeclContext()->isDependentContext() &&
-        !SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
-      Defines.push_back(usrOf(D));
     return true;
   }
   std::vector<DeclaredOrder> Out;
-  std::vector<std::string> Defines;
 
 private:
   LockRef declRef(const ValueDecl *D) {
@@ -368,9 +359,8 @@ LockOrderFacts extractLockOrderFacts(ASTContext &Ctx) {
   DeclaredCollector D(Ctx);
   D.TraverseDecl(Ctx.getTranslationUnitDecl());
   Out.Declared = std::move(D.Out);
-  Out.Defines = std::move(D.Defines);
-  const SourceManager &SM = Ctx.getSourceManager();
-  Out.Unit = toLocation(SM, SM.getLocForStartOfFile(SM.getMainFileID())).File;
+  Out.Defines = strongGlobals(Ctx);
+  Out.Unit = unitFile(Ctx);
   return Out;
 }
 

@@ -171,6 +171,7 @@ public:
       O["lambda"] = MD && MD->getParent()->isLambda();
       O["structor"] =
           llvm::isa<CXXConstructorDecl>(FD) || llvm::isa<CXXDestructorDecl>(FD);
+      O["strong"] = isStrongDefinition(FD);
       if (MD && !MD->getParent()->isLambda())
         O["method"] = methodFacts(MD);
       addLocation(O, FD->getLocation());
@@ -200,7 +201,12 @@ public:
     json::Array FileList;
     for (const std::string &F : Files)
       FileList.push_back(F);
-    return json::Object{{"files", std::move(FileList)},
+    json::Array Defines;
+    for (std::string &D : strongGlobals(Ctx))
+      Defines.push_back(std::move(D));
+    return json::Object{{"unit", unitFile(Ctx)},
+                        {"defines", std::move(Defines)},
+                        {"files", std::move(FileList)},
                         {"fns", std::move(Fns)},
                         {"guards", std::move(Guards)}};
   }
@@ -842,6 +848,9 @@ private:
                 : llvm::isa<CXXDestructorDecl>(MD) ? "dtor"
                 : MD->isStatic()                   ? "static"
                                                    : "method";
+    // Where the class is written: two programs' classes of one name are
+    // two classes.
+    addLocation(O, MD->getParent()->getLocation());
     return O;
   }
 

@@ -47,9 +47,17 @@
 // class's thread against the methods callable from outside); spawn/join
 // order follows source order within the spawning function and its calls.
 //
+// Several programs in one compilation database: a function or global
+// that another unit also defines (two `main`s, two `counter`s, inline
+// methods of two same-named classes written in different files; see
+// ownCopies in core/Facts.h) is renamed to the unit's own copy, so each
+// program is composed with its own; methods are grouped into classes by
+// where the class is written.
+//
 // Contract: extraction is deterministic for one AST; merge is independent
-// of the order of units (functions defined in several units are taken
-// once, from the first unit in sorted order). Summaries are capped
+// of the order of units (units are sorted by their main file; an inline
+// function defined in several units at one place is taken once, from the
+// first). Summaries are capped
 // (MaxAccessesPerSummary) and call chains cut at recursion, so the merge
 // stays near-linear on large programs. Malformed sections are skipped.
 //

@@ -3,6 +3,8 @@
 // RaceFacts.h for the model.
 #include "analysis/RaceFacts.h"
 
+#include "core/Facts.h"
+
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
@@ -45,6 +47,55 @@ std::optional<PathK> readPath(const json::Value *V) {
   P.Path = S3->str();
   return P;
 }
+
+std::vector<std::string> fileTable(const json::Object &Unit) {
+  std::vector<std::string> Files;
+  if (const json::Array *F = Unit.getArray("files"))
+    for (const json::Value &X : *F)
+      Files.push_back(X.getAsString() ? X.getAsString()->str() : "");
+  return Files;
+}
+
+/// "file:line:column" of an object's `f`/`l`/`c`, or empty.
+std::string place(const json::Object &O, const std::vector<std::string> &Files) {
+  int64_t F = O.getInteger("f").value_or(-1);
+  if (F < 0 || static_cast<size_t>(F) >= Files.size())
+    return "";
+  return Files[F] + ":" + std::to_string(O.getInteger("l").value_or(0)) + ":" +
+         std::to_string(O.getInteger("c").value_or(0));
+}
+
+/// The symbols of one unit that other units define too (another program's
+/// `main`, its globals): renamed to the unit's own copies as the unit's
+/// facts are read.
+struct OwnCopies {
+  std::string Unit;
+  std::set<std::string> Fns, Vars;
+  /// Own copy -> shared name of each global root renamed, for messages.
+  std::map<std::string, std::string> *Shared = nullptr;
+
+  std::string fn(const std::string &Usr) const {
+    return Fns.count(Usr) ? ownCopy(Usr, Unit) : Usr;
+  }
+  std::string var(const std::string &Usr) const {
+    return Vars.count(Usr) ? ownCopy(Usr, Unit) : Usr;
+  }
+  /// A path root or a guard: "G:<usr>" of a global, or another root.
+  std::string root(const std::string &Root) const {
+    if (Root.rfind("G:", 0) != 0 || !Vars.count(Root.substr(2)))
+      return Root;
+    std::string Own = ownCopy(Root, Unit);
+    (*Shared)[Own] = Root;
+    return Own;
+  }
+  std::optional<PathK> path(std::optional<PathK> P) const {
+    if (P) {
+      P->Root = root(P->Root);
+      P->Owner = fn(P->Owner);
+    }
+    return P;
+  }
+};
 
 struct Site {
   Location Loc;
@@ -160,18 +211,22 @@ class Merger {
 public:
   explicit Merger(const RaceMergeOptions &Opts) : Opts(Opts) {}
 
-  void load(const json::Value &V) {
+  /// Reads one unit's section; \p Own names the symbols it keeps apart
+  /// from other units' (the units read before take precedence for the
+  /// functions both define, inline or templated).
+  void load(const json::Value &V, OwnCopies Own) {
     const json::Object *U = V.getAsObject();
     if (!U)
       return;
-    std::vector<std::string> Files;
-    if (const json::Array *F = U->getArray("files"))
-      for (const json::Value &X : *F)
-        Files.push_back(X.getAsString() ? X.getAsString()->str() : "");
+    Own.Shared = &SharedRoots;
+    auto readPath = [&](const json::Value *X) {
+      return Own.path(fearless::readPath(X));
+    };
+    std::vector<std::string> Files = fileTable(*U);
     if (const json::Object *G = U->getObject("guards"))
       for (const auto &[K, X] : *G)
         if (auto S = X.getAsString())
-          Declared.try_emplace(K.str(), S->str());
+          Declared.try_emplace(Own.var(K.str()), Own.root(S->str()));
     const json::Array *Fns = U->getArray("fns");
     if (!Fns)
       return;
@@ -180,15 +235,20 @@ public:
       if (!O)
         continue;
       auto Usr = O->getString("usr");
-      if (!Usr || Usr->empty() || Fns_.count(Usr->str()))
+      if (!Usr || Usr->empty() || Fns_.count(Own.fn(Usr->str())))
         continue;
       FnF F;
-      F.Usr = Usr->str();
+      F.Usr = Own.fn(Usr->str());
       F.Name = O->getString("name").value_or("").str();
       F.Lambda = O->getBoolean("lambda").value_or(false);
       F.Structor = O->getBoolean("structor").value_or(false);
       if (const json::Object *M = O->getObject("method")) {
+        // Two programs' classes of one name are two classes: where the
+        // class is written tells them apart.
         F.Class = M->getString("class").value_or("").str();
+        std::string Where = place(*M, Files);
+        if (!Where.empty())
+          F.Class += "@" + Where;
         F.Access = M->getString("access").value_or("").str();
         F.Kind = M->getString("kind").value_or("").str();
       }
@@ -235,7 +295,7 @@ public:
           S.Snippet = AO->getString("s").value_or("").str();
           S.Fn = F.Name;
           S.Name = AO->getString("n").value_or("").str();
-          S.Decl = AO->getString("decl").value_or("").str();
+          S.Decl = Own.var(AO->getString("decl").value_or("").str());
           S.Type = AO->getString("ty").value_or("").str();
           S.Spin = AO->getBoolean("spin").value_or(false);
           S.Write = AO->getBoolean("w").value_or(false);
@@ -243,7 +303,7 @@ public:
           if (const json::Array *R = AO->getArray("rk"))
             for (const json::Value &RX : *R)
               if (auto RS = RX.getAsString())
-                S.RelLocks.push_back(RS->str());
+                S.RelLocks.push_back(Own.root(RS->str()));
           Acc Ac;
           Ac.P = *P;
           Ac.Write = S.Write;
@@ -259,7 +319,7 @@ public:
           if (!CO)
             continue;
           CallF C;
-          C.Callee = CO->getString("callee").value_or("").str();
+          C.Callee = Own.fn(CO->getString("callee").value_or("").str());
           C.Name = CO->getString("name").value_or("").str();
           C.This = readPath(CO->get("this"));
           C.Args = OptPaths(CO->getArray("args"));
@@ -276,7 +336,7 @@ public:
           if (!SO)
             continue;
           SpawnF S;
-          S.Entry = SO->getString("entry").value_or("").str();
+          S.Entry = Own.fn(SO->getString("entry").value_or("").str());
           S.Name = SO->getString("name").value_or("").str();
           S.Kind = SO->getString("kind").value_or("").str();
           S.Lambda = SO->getBoolean("lam").value_or(false);
@@ -845,7 +905,11 @@ private:
         where(A.S->Loc) + ":" + std::to_string(A.S->Loc.Column);
     if (!UnguardedSites.insert(A.S->Loc.File + SiteKey).second)
       return;
-    std::string Lock = "'" + lockName(G.Lock) + "'";
+    auto SharedIt = SharedRoots.find(G.Lock);
+    std::string Lock =
+        "'" +
+        lockName(SharedIt == SharedRoots.end() ? G.Lock : SharedIt->second) +
+        "'";
     Finding F;
     F.CheckId = "fearless-unguarded-access";
     F.Sev = Severity::Warning;
@@ -872,6 +936,7 @@ private:
   std::deque<Site> Sites;
   std::map<std::string, FnF> Fns_;
   std::map<std::string, std::string> Declared;
+  std::map<std::string, std::string> SharedRoots;
   std::map<std::string, Summary> Summaries;
   std::set<std::string> RaceSites, UnguardedSites;
   std::map<std::string, Finding> Races, Unguarded;
@@ -881,10 +946,43 @@ private:
 
 RaceFindings mergeRaceFacts(llvm::ArrayRef<const json::Value *> Units,
                             const RaceMergeOptions &Opts) {
-  Merger M(Opts);
+  auto UnitOf = [](const json::Value *U) {
+    return U->getAsObject() ? U->getAsObject()->getString("unit").value_or("")
+                            : llvm::StringRef();
+  };
+  std::vector<const json::Value *> Sorted;
   for (const json::Value *U : Units)
     if (U)
-      M.load(*U);
+      Sorted.push_back(U);
+  std::stable_sort(Sorted.begin(), Sorted.end(),
+                   [&](const json::Value *A, const json::Value *B) {
+                     return UnitOf(A) < UnitOf(B);
+                   });
+  std::vector<std::vector<SymbolDefinition>> FnDefs, VarDefs;
+  for (const json::Value *U : Sorted) {
+    FnDefs.emplace_back();
+    VarDefs.emplace_back();
+    const json::Object *O = U->getAsObject();
+    if (!O)
+      continue;
+    std::vector<std::string> Files = fileTable(*O);
+    if (const json::Array *Fns = O->getArray("fns"))
+      for (const json::Value &F : *Fns)
+        if (const json::Object *FO = F.getAsObject())
+          if (auto Usr = FO->getString("usr"))
+            FnDefs.back().push_back({Usr->str(),
+                                     FO->getBoolean("strong").value_or(false),
+                                     place(*FO, Files)});
+    if (const json::Array *Ds = O->getArray("defines"))
+      for (const json::Value &D : *Ds)
+        if (auto Usr = D.getAsString())
+          VarDefs.back().push_back({Usr->str(), true, ""});
+  }
+  std::vector<std::set<std::string>> FnsOf = ownCopies(FnDefs),
+                                     VarsOf = ownCopies(VarDefs);
+  Merger M(Opts);
+  for (size_t I = 0; I < Sorted.size(); ++I)
+    M.load(*Sorted[I], {UnitOf(Sorted[I]).str(), FnsOf[I], VarsOf[I]});
   return M.run();
 }
 

@@ -28,6 +28,11 @@
 
 #include "llvm/Support/JSON.h"
 
+namespace clang {
+class ASTContext;
+class FunctionDecl;
+} // namespace clang
+
 #include <string>
 #include <vector>
 
@@ -39,6 +44,25 @@ struct MergeOutputs {
   /// graph here, in Graphviz DOT.
   std::string *LockGraphDot = nullptr;
 };
+
+/// The unit's main file as facts name it (absolute, normalised): what
+/// identifies a unit in a section.
+std::string unitFile(const clang::ASTContext &Ctx);
+
+/// A definition only one unit of a program can have: a function that is
+/// neither inline nor a template instantiation and is visible outside its
+/// unit; a lambda's call operator or a local class's method counts as the
+/// function it is written in. A compilation database often holds several
+/// programs (tools, tests, examples): two units that both define one
+/// belong to two programs, and the merges keep their copies apart.
+bool isStrongDefinition(const clang::FunctionDecl *FD);
+
+/// USRs of the global variables (and static data members) the unit
+/// defines, not just declares, with external linkage, neither inline nor
+/// templated, outside system headers; sorted. Two units that define one
+/// belong to two programs, as for isStrongDefinition(). Linear in the
+/// unit's top-level declarations (function bodies are not visited).
+std::vector<std::string> strongGlobals(const clang::ASTContext &Ctx);
 
 class WholeProgramCheck : public Check {
 public:

@@ -219,4 +219,38 @@ std::vector<UnitFacts> loadFacts(const std::vector<std::string> &Inputs,
   return Out;
 }
 
+std::vector<std::set<std::string>>
+ownCopies(const std::vector<std::vector<SymbolDefinition>> &Defined) {
+  struct Seen {
+    unsigned Strong = 0;
+    std::set<std::string> Places; ///< where inline definitions are written
+  };
+  std::map<std::string, Seen> ByUsr;
+  for (const std::vector<SymbolDefinition> &U : Defined) {
+    std::set<std::string> Once; // a unit defines a symbol once
+    for (const SymbolDefinition &D : U)
+      if (Once.insert(D.Usr).second) {
+        Seen &S = ByUsr[D.Usr];
+        S.Strong += D.Strong;
+        if (!D.Strong && !D.Where.empty())
+          S.Places.insert(D.Where);
+      }
+  }
+  std::vector<std::set<std::string>> Out;
+  for (const std::vector<SymbolDefinition> &U : Defined) {
+    std::set<std::string> &Own = Out.emplace_back();
+    for (const SymbolDefinition &D : U) {
+      const Seen &S = ByUsr[D.Usr];
+      if (D.Strong ? S.Strong > 1
+                   : S.Strong > 0 || (!D.Where.empty() && S.Places.size() > 1))
+        Own.insert(D.Usr);
+    }
+  }
+  return Out;
+}
+
+std::string ownCopy(llvm::StringRef Usr, llvm::StringRef Unit) {
+  return (Usr + "@" + Unit).str();
+}
+
 } // namespace fearless

@@ -32,6 +32,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,35 @@ std::string factsFileName(llvm::StringRef MainFile, llvm::StringRef Key);
 /// become one-line errors ("PATH: reason"); the rest is still returned.
 std::vector<UnitFacts> loadFacts(const std::vector<std::string> &Inputs,
                                  std::vector<std::string> &Errors);
+
+/// A definition recorded in a unit's facts: a function or global variable
+/// by USR, whether it is strong (a non-inline, externally visible function
+/// that is no template instantiation, or a global variable's definition:
+/// one unit per program can have it), and where it is written (empty when
+/// the section does not say).
+struct SymbolDefinition {
+  std::string Usr;
+  bool Strong = false;
+  std::string Where;
+};
+
+/// Several programs in one compilation database (tools, tests, examples)
+/// define the same symbols: each has its `main`, perhaps its own global
+/// `counter` or class `Worker`. Given what each unit defines (\p Defined,
+/// one list per unit), the symbols each unit keeps its own copy of, named
+/// ownCopy(), so that its own references go to it:
+///   - a strong definition that another unit defines strongly too;
+///   - an inline or template definition that another unit defines
+///     strongly, or writes somewhere else (inline code is in every unit
+///     that uses it, so its own copy loses no link).
+/// Units that only declare a symbol keep the shared name, so a function
+/// defined once and called from other units still links across them.
+/// Independent of the order of the units; O(n log n) in the definitions.
+std::vector<std::set<std::string>>
+ownCopies(const std::vector<std::vector<SymbolDefinition>> &Defined);
+
+/// The name of unit \p Unit's own copy of \p Usr (see ownCopies).
+std::string ownCopy(llvm::StringRef Usr, llvm::StringRef Unit);
 
 } // namespace fearless
 

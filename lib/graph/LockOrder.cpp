@@ -1,5 +1,7 @@
 #include "graph/LockOrder.h"
 
+#include "core/Facts.h"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/hawick_circuits.hpp>
 #include <boost/graph/strong_components.hpp>
@@ -594,39 +596,35 @@ void explainEdge(const Edge &E, const std::string &Prefix,
   }
 }
 
-/// Gives each unit its own copy of the symbols that several units define
-/// strongly (two programs in one compilation database).
+/// Gives each unit its own copy of the symbols that several programs of
+/// one compilation database define (see ownCopies).
 std::vector<LockOrderFacts> separatePrograms(llvm::ArrayRef<LockOrderFacts> In) {
-  std::map<std::string, unsigned> FnDefs, VarDefs;
+  std::vector<std::vector<SymbolDefinition>> FnDefs, VarDefs;
   for (const LockOrderFacts &U : In) {
-    std::set<std::string> Mine;
+    FnDefs.emplace_back();
     for (const FunctionFacts &F : U.Functions)
-      if (F.Strong && Mine.insert(F.Usr).second)
-        ++FnDefs[F.Usr];
-    for (const std::string &D : std::set<std::string>(U.Defines.begin(),
-                                                      U.Defines.end()))
-      ++VarDefs[D];
-  }
-  std::vector<LockOrderFacts> Out(In.begin(), In.end());
-  for (LockOrderFacts &U : Out) {
-    std::set<std::string> Fns, Vars;
-    for (const FunctionFacts &F : U.Functions)
-      if (F.Strong && FnDefs[F.Usr] > 1)
-        Fns.insert(F.Usr);
+      FnDefs.back().push_back({F.Usr, F.Strong, ""});
+    VarDefs.emplace_back();
     for (const std::string &D : U.Defines)
-      if (VarDefs[D] > 1)
-        Vars.insert(D);
+      VarDefs.back().push_back({D, true, ""});
+  }
+  std::vector<std::set<std::string>> FnsOf = ownCopies(FnDefs),
+                                     VarsOf = ownCopies(VarDefs);
+  std::vector<LockOrderFacts> Out(In.begin(), In.end());
+  for (size_t I = 0; I < Out.size(); ++I) {
+    LockOrderFacts &U = Out[I];
+    const std::set<std::string> &Fns = FnsOf[I], &Vars = VarsOf[I];
     if (Fns.empty() && Vars.empty())
       continue;
-    std::string Tag = "@" + U.Unit;
+    auto Own = [&](std::string &Usr) { Usr = ownCopy(Usr, U.Unit); };
     auto Ref = [&](LockRef &R) {
       if (Vars.count(R.Node)) {
         if (R.Base == "g:" + R.Node)
-          R.Base += Tag;
-        R.Node += Tag;
+          Own(R.Base);
+        Own(R.Node);
       } else if (R.Base.compare(0, 2, "g:") == 0 &&
                  Vars.count(R.Base.substr(2))) {
-        R.Base += Tag; // a member of a global object
+        Own(R.Base); // a member of a global object
       }
     };
     auto Held = [&](std::vector<HeldFact> &H) {
@@ -635,7 +633,7 @@ std::vector<LockOrderFacts> separatePrograms(llvm::ArrayRef<LockOrderFacts> In) 
     };
     for (FunctionFacts &F : U.Functions) {
       if (Fns.count(F.Usr))
-        F.Usr += Tag;
+        Own(F.Usr);
       for (AcquireFact &A : F.Acquires) {
         for (LockRef &L : A.Locks)
           Ref(L);
@@ -643,7 +641,7 @@ std::vector<LockOrderFacts> separatePrograms(llvm::ArrayRef<LockOrderFacts> In) 
       }
       for (CallFact &C : F.Calls) {
         if (Fns.count(C.Callee))
-          C.Callee += Tag;
+          Own(C.Callee);
         Held(C.Held);
         Ref(C.Object);
         for (LockRef &A : C.Args)
@@ -651,7 +649,7 @@ std::vector<LockOrderFacts> separatePrograms(llvm::ArrayRef<LockOrderFacts> In) 
       }
       for (SpawnFact &Sp : F.Spawns)
         if (Fns.count(Sp.Entry))
-          Sp.Entry += Tag;
+          Own(Sp.Entry);
     }
     for (DeclaredOrder &D : U.Declared) {
       Ref(D.Before);

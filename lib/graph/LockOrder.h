@@ -160,7 +160,8 @@ struct LockOrderOptions {
 /// \p Units. A compilation database often holds several programs (tools,
 /// tests): a function or global that two units both define (strongly)
 /// cannot be one symbol of one program, so each definer keeps its own,
-/// and its own uses refer to it; when \p Dot is set, the lock-order graph in Graphviz DOT.
+/// and its own uses refer to it (see ownCopies in core/Facts.h); when
+/// \p Dot is set, the lock-order graph in Graphviz DOT.
 void findLockOrderCycles(llvm::ArrayRef<LockOrderFacts> Units,
                          const LockOrderOptions &Opts,
                          std::vector<Finding> &Out, std::string *Dot);

@@ -1,8 +1,9 @@
 // The multi-file sample project samples/deadlock-project, analysed as one
 // program through its own compilation database: exact findings per file,
 // the facts cache (cold, warm, one header edited), shards merged, and the
-// lock-order graph; and the traces of a race in samples/race-project
-// whose two sides are in different files.
+// lock-order graph; the traces of a race in samples/race-project whose
+// two sides are in different files; and several programs in one
+// compilation database.
 #include "Expectations.h"
 #include "Subprocess.h"
 #include "core/Writers.h"
@@ -337,6 +338,88 @@ TEST(RaceProject, ClassThreadAcrossFilesExplainsBothPaths) {
       "reads 'Shipper::last_error_'",
   };
   EXPECT_EQ(Steps, Want);
+}
+
+// Several programs in one compilation database: prog_a.cpp and
+// prog_b.cpp each have a `main` and a global `counter` that their threads
+// race on; good.cpp has both too, and a `bump` like prog_a's, behind a
+// mutex; helper.cpp defines `record` once, for prog_b, whose thread and
+// main both call it. Each program is analysed with its own main and
+// globals, and prog_b still reaches `record` in another unit.
+TEST(RacePrograms, EachProgramOfTheDatabaseIsAnalysedOnItsOwn) {
+  std::string Dir = makeTempDir("fearless-programs");
+  const std::map<std::string, std::string> Files = {
+      {"prog_a.cpp", "#include <thread>\n"
+                     "int counter = 0;\n"
+                     "void bump() { ++counter; }\n"
+                     "int main() {\n"
+                     "  std::thread t1(bump), t2(bump);\n"
+                     "  t1.join();\n"
+                     "  t2.join();\n"
+                     "}\n"},
+      {"prog_b.cpp", "#include <thread>\n"
+                     "int counter = 0;\n"
+                     "void record();\n"
+                     "int main() {\n"
+                     "  std::thread t([] {\n"
+                     "    counter = 1;\n"
+                     "    record();\n"
+                     "  });\n"
+                     "  int seen = counter;\n"
+                     "  record();\n"
+                     "  t.join();\n"
+                     "  return seen;\n"
+                     "}\n"},
+      {"helper.cpp", "int hits = 0;\n"
+                     "void record() { ++hits; }\n"},
+      {"good.cpp", "#include <mutex>\n"
+                   "#include <thread>\n"
+                   "int counter = 0;\n"
+                   "std::mutex mu;\n"
+                   "void bump() {\n"
+                   "  std::lock_guard<std::mutex> lock(mu);\n"
+                   "  ++counter;\n"
+                   "}\n"
+                   "int main() {\n"
+                   "  std::thread t1(bump), t2(bump);\n"
+                   "  t1.join();\n"
+                   "  t2.join();\n"
+                   "  return counter;\n"
+                   "}\n"}};
+  std::string Db = "[\n";
+  for (const auto &[Name, Text] : Files) {
+    writeFile(Dir + "/" + Name, Text);
+    Db += std::string(Db.size() > 2 ? ",\n" : "") + "{\"directory\": \"" +
+          Dir + "\", \"file\": \"" + Dir + "/" + Name +
+          "\", \"arguments\": [\"c++\", \"-std=c++17\", \"-pthread\", "
+          "\"-c\", \"" + Dir + "/" + Name + "\"]}";
+  }
+  writeFile(Dir + "/compile_commands.json", Db + "\n]\n");
+  Result Raw;
+  Report R = analyzeJson({FEARLESS_BIN, "analyze", "-q", "--no-cache",
+                          "--checks",
+                          "fearless-data-race,fearless-unguarded-access", "-p",
+                          Dir},
+                         &Raw);
+  EXPECT_EQ(Raw.ExitCode, 1) << Raw.Err;
+  EXPECT_TRUE(R.Errors.empty());
+  std::vector<std::string> Got;
+  for (const Finding &F : R.Findings)
+    Got.push_back(F.Loc.File.substr(Dir.size() + 1) + ":" +
+                  std::to_string(F.Loc.Line) + ": [" + F.CheckId + "] " +
+                  F.Message);
+  std::vector<std::string> Want = {
+      "helper.cpp:2: [fearless-data-race] data race on 'hits': written by "
+      "thread 'lambda in main' while 'main' writes it at helper.cpp:2, with "
+      "no lock held in common",
+      "prog_a.cpp:3: [fearless-data-race] data race on 'counter': written by "
+      "thread 'bump' while thread 'bump' writes it at prog_a.cpp:3, with no "
+      "lock held in common",
+      "prog_b.cpp:6: [fearless-data-race] data race on 'counter': written by "
+      "thread 'lambda in main' while 'main' reads it at prog_b.cpp:9, with "
+      "no lock held in common",
+  };
+  EXPECT_EQ(Got, Want) << findingsOf(R);
 }
 
 } // namespace

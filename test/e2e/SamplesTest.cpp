@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "llvm/Support/JSON.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 using namespace fearless;
 using namespace fearless::test;
@@ -135,21 +138,32 @@ std::vector<std::string> projects() {
 
 class SampleProject : public testing::TestWithParam<std::string> {};
 
+/// Runs \p Argv, an analysis with a JSON report on standard output, and
+/// returns its findings by (canonical) file; a run that gives no report or
+/// reports errors fails the test.
+std::map<std::string, std::vector<Actual>>
+analyzeByFile(const std::vector<std::string> &Argv, Result &R) {
+  R = run(Argv);
+  EXPECT_TRUE(R.Failure.empty()) << R.Failure;
+  Report Rep;
+  std::string Error;
+  EXPECT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
+  EXPECT_TRUE(Rep.Errors.empty());
+  std::map<std::string, std::vector<Actual>> Got;
+  for (const Finding &F : Rep.Findings)
+    Got[std::filesystem::weakly_canonical(F.Loc.File).string()].push_back(
+        {F.Loc.Line, F.CheckId, F.Message});
+  return Got;
+}
+
 TEST_P(SampleProject, CliReportsExactlyTheExpectedFindingsInEveryFile) {
   namespace fs = std::filesystem;
   std::string Src = std::string(FEARLESS_SOURCE_DIR) + "/samples/" + GetParam();
   std::string Build =
       std::string(FEARLESS_SAMPLE_PROJECTS_BUILD) + "/" + GetParam();
-  Result R = run({FEARLESS_BIN, "analyze", "-q", "--format", "json", "-p",
-                  Build});
-  ASSERT_TRUE(R.Failure.empty()) << R.Failure;
-  Report Rep;
-  std::string Error;
-  ASSERT_TRUE(readJson(R.Out, Rep, Error)) << Error << "\n" << R.Out;
-  EXPECT_TRUE(Rep.Errors.empty());
-  std::map<std::string, std::vector<Actual>> Got;
-  for (const Finding &F : Rep.Findings)
-    Got[F.Loc.File].push_back({F.Loc.Line, F.CheckId, F.Message});
+  Result R;
+  std::map<std::string, std::vector<Actual>> Got = analyzeByFile(
+      {FEARLESS_BIN, "analyze", "-q", "--format", "json", "-p", Build}, R);
   unsigned NumExpected = 0;
   for (const auto &E : fs::recursive_directory_iterator(Src)) {
     std::string Ext = E.path().extension().string();
@@ -168,5 +182,49 @@ TEST_P(SampleProject, CliReportsExactlyTheExpectedFindingsInEveryFile) {
 
 INSTANTIATE_TEST_SUITE_P(All, SampleProject, testing::ValuesIn(projects()),
                          testName);
+
+// The README's first command, `fearless analyze -p build samples/`: every
+// sample in the build's compilation database at once. The samples are
+// many programs, each with its own `main` (and often its own `counter` or
+// `Worker`); the race checks must find in each exactly what it announces,
+// as when it is analysed on its own.
+TEST(SamplesFolder, RaceChecksFindEachSamplesOwnRaces) {
+  namespace fs = std::filesystem;
+  const std::set<std::string> RaceChecks = {"fearless-data-race",
+                                            "fearless-unguarded-access"};
+  std::string Samples = fs::canonical(FEARLESS_SOURCE_DIR "/samples").string();
+  std::set<std::string> Files;
+  auto Db = llvm::json::parse(
+      readFile(std::string(FEARLESS_BUILD_DIR) + "/compile_commands.json"));
+  ASSERT_TRUE(bool(Db)) << llvm::toString(Db.takeError());
+  if (const llvm::json::Array *Entries = Db->getAsArray())
+    for (const llvm::json::Value &E : *Entries)
+      if (const llvm::json::Object *O = E.getAsObject())
+        if (auto File = O->getString("file")) {
+          std::string F = fs::weakly_canonical(File->str()).string();
+          if (F.rfind(Samples + "/", 0) == 0)
+            Files.insert(F);
+        }
+  ASSERT_GT(Files.size(), 40u);
+  Result R;
+  std::map<std::string, std::vector<Actual>> Got = analyzeByFile(
+      {FEARLESS_BIN, "analyze", "-q", "--no-cache", "--format", "json",
+       "--checks", "fearless-data-race,fearless-unguarded-access", "-p",
+       FEARLESS_BUILD_DIR, Samples},
+      R);
+  for (const auto &[File, Findings] : Got)
+    Files.insert(File);
+  unsigned NumExpected = 0;
+  for (const std::string &File : Files) {
+    std::vector<Expected> Want;
+    for (Expected &E : parseExpectations(readFile(File)))
+      if (RaceChecks.count(E.Check))
+        Want.push_back(std::move(E));
+    NumExpected += Want.size();
+    EXPECT_EQ(compare(Want, Got[File]), "") << File;
+  }
+  EXPECT_GT(NumExpected, 10u);
+  EXPECT_EQ(R.ExitCode, 1) << R.Err;
+}
 
 } // namespace

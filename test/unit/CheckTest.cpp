@@ -12,6 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+
 using namespace fearless;
 
 namespace {
@@ -990,4 +994,134 @@ TEST(DataRaceClassThread, FutureMembersAndJThreadMembers) {
             "data race on 'J::n_': written by thread 'lambda in J::start' "
             "while 'J::~J' writes it at input.cpp:19, with no lock held in "
             "common");
+}
+
+namespace {
+
+/// The race facts of \p Code compiled as the unit \p File.
+llvm::json::Value raceFacts(const std::string &Code, const std::string &File) {
+  std::unique_ptr<clang::ASTUnit> AST = clang::tooling::buildASTFromCodeWithArgs(
+      Code,
+      {"-std=c++20", "-pthread",
+       "-resource-dir=" FEARLESS_CLANG_RESOURCE_DIR},
+      File);
+  EXPECT_TRUE(AST);
+  if (!AST)
+    return nullptr;
+  EXPECT_FALSE(AST->getDiagnostics().hasErrorOccurred());
+  return DataRaceCheck(MapOptions()).extract(AST->getASTContext());
+}
+
+/// "file:line: [check] message" of each finding, file names only.
+std::vector<std::string> described(const RaceFindings &R) {
+  std::vector<std::string> Out;
+  for (const auto *List : {&R.Races, &R.Unguarded})
+    for (const Finding &F : *List)
+      Out.push_back(llvm::sys::path::filename(F.Loc.File).str() + ":" +
+                    std::to_string(F.Loc.Line) + ": [" + F.CheckId + "] " +
+                    F.Message);
+  std::sort(Out.begin(), Out.end());
+  return Out;
+}
+
+} // namespace
+
+// Three programs in one compilation database, each with its own `main`
+// and its own global `counter` (and two with their own `bump`): each main
+// is analysed with its own globals. helper.cpp defines `record` once; the
+// program that calls it from another unit still reaches it.
+TEST(DataRacePrograms, EachProgramsMainAndGlobalsAreItsOwn) {
+  std::vector<llvm::json::Value> Units;
+  Units.push_back(raceFacts(races("int counter = 0;\n"
+                                  "void bump() { ++counter; }\n"
+                                  "int main() {\n"
+                                  "  std::thread t1(bump), t2(bump);\n"
+                                  "  t1.join(); t2.join();\n"
+                                  "}\n"),
+                            "prog_a.cpp"));
+  Units.push_back(raceFacts(races("int counter = 0;\n"
+                                  "void record();\n"
+                                  "int main() {\n"
+                                  "  std::thread t([] { counter = 1; record(); });\n"
+                                  "  int seen = counter;\n"
+                                  "  record();\n"
+                                  "  t.join();\n"
+                                  "  return seen;\n"
+                                  "}\n"),
+                            "prog_b.cpp"));
+  Units.push_back(raceFacts(races("int hits = 0;\n"
+                                  "void record() { ++hits; }\n"),
+                            "helper.cpp"));
+  Units.push_back(raceFacts(races("int counter = 0;\n"
+                                  "std::mutex mu;\n"
+                                  "void bump() {\n"
+                                  "  std::lock_guard<std::mutex> l(mu);\n"
+                                  "  ++counter;\n"
+                                  "}\n"
+                                  "int main() {\n"
+                                  "  std::thread t1(bump), t2(bump);\n"
+                                  "  t1.join(); t2.join();\n"
+                                  "  return counter;\n"
+                                  "}\n"),
+                            "good.cpp"));
+  std::vector<const llvm::json::Value *> Ptrs;
+  for (const llvm::json::Value &U : Units)
+    Ptrs.push_back(&U);
+  RaceFindings R = mergeRaceFacts(Ptrs, {});
+  std::vector<std::string> Want = {
+      "helper.cpp:7: [fearless-data-race] data race on 'hits': written by "
+      "thread 'lambda in main' while 'main' writes it at helper.cpp:7, with "
+      "no lock held in common",
+      "prog_a.cpp:7: [fearless-data-race] data race on 'counter': written by "
+      "thread 'bump' while thread 'bump' writes it at prog_a.cpp:7, with no "
+      "lock held in common",
+      "prog_b.cpp:9: [fearless-data-race] data race on 'counter': written by "
+      "thread 'lambda in main' while 'main' reads it at prog_b.cpp:10, with "
+      "no lock held in common",
+  };
+  EXPECT_EQ(described(R), Want);
+  // Whatever order the units come in.
+  std::reverse(Ptrs.begin(), Ptrs.end());
+  EXPECT_EQ(described(mergeRaceFacts(Ptrs, {})), Want);
+  // Each program on its own finds the same.
+  EXPECT_TRUE(described(mergeRaceFacts({&Units[3]}, {})).empty());
+  EXPECT_EQ(described(mergeRaceFacts({&Units[0]}, {})),
+            std::vector<std::string>{Want[1]});
+}
+
+// Two programs' classes of one name, written inline in each unit: each
+// program's thread meets its own class's methods only, and a strong
+// definition elsewhere does not stand in for an inline one.
+TEST(DataRacePrograms, SameNamedClassesOfTwoProgramsStayApart) {
+  const std::string Bad = races("class Worker {\n"
+                                "public:\n"
+                                "  void start() { t_ = std::thread([this] { ++n_; }); }\n"
+                                "  int peek() { return n_; }\n"
+                                "  void stop() { t_.join(); }\n"
+                                "private:\n"
+                                "  std::thread t_;\n"
+                                "  int n_ = 0;\n"
+                                "};\n"
+                                "int main() { Worker w; w.start(); w.stop(); }\n");
+  const std::string Good = races("class Worker {\n"
+                                 "public:\n"
+                                 "  void start() { t_ = std::thread([this] { std::lock_guard<std::mutex> l(mu_); ++n_; }); }\n"
+                                 "  int peek() { std::lock_guard<std::mutex> l(mu_); return n_; }\n"
+                                 "  int peek_locked() { std::lock_guard<std::mutex> l(mu_); return n_; }\n"
+                                 "  void stop() { t_.join(); }\n"
+                                 "private:\n"
+                                 "  std::mutex mu_;\n"
+                                 "  std::thread t_;\n"
+                                 "  int n_ = 0;\n"
+                                 "};\n"
+                                 "int main() { Worker w; w.start(); w.stop(); }\n");
+  llvm::json::Value A = raceFacts(Good, "a_good.cpp"),
+                    B = raceFacts(Bad, "b_bad.cpp");
+  std::vector<std::string> Want = {
+      "b_bad.cpp:8: [fearless-data-race] data race on 'Worker::n_': written "
+      "by thread 'lambda in Worker::start' while 'Worker::peek' reads it at "
+      "b_bad.cpp:9, with no lock held in common"};
+  EXPECT_EQ(described(mergeRaceFacts({&A, &B}, {})), Want);
+  EXPECT_EQ(described(mergeRaceFacts({&B, &A}, {})), Want);
+  EXPECT_EQ(described(mergeRaceFacts({&B}, {})), Want);
 }

@@ -183,6 +183,35 @@ TEST(LockOrderGraph, UnitsThatDefineTheSameGlobalsAreSeparatePrograms) {
   EXPECT_EQ(messages(cycles({Tool1, Tool2})).size(), 1u);
 }
 
+TEST(ProgramSeparation, WhoKeepsItsOwnCopy) {
+  // Two programs (a.cpp, b.cpp) and a library unit (lib.cpp): each main
+  // and global of theirs is their own; the same-named inline methods
+  // written in each file are too; a header's inline function is shared;
+  // an inline definition that another unit defines strongly is the
+  // unit's own, the strong one keeps the shared name.
+  std::vector<std::vector<SymbolDefinition>> Defs = {
+      {{"main", true, ""},
+       {"counter", true, ""},
+       {"Worker::push", false, "/src/a.cpp:3:8"},
+       {"hash", false, "/src/h.h:1:13"},
+       {"helper", true, ""}},
+      {{"main", true, ""},
+       {"counter", true, ""},
+       {"Worker::push", false, "/src/b.cpp:3:8"},
+       {"hash", false, "/src/h.h:1:13"},
+       {"deposit", false, "/src/b.cpp:9:8"}},
+      {{"deposit", true, ""}, {"hash", false, ""}}};
+  using Set = std::set<std::string>;
+  std::vector<Set> Want = {{"Worker::push", "counter", "main"},
+                           {"Worker::push", "counter", "deposit", "main"},
+                           {}};
+  EXPECT_EQ(ownCopies(Defs), Want);
+  std::reverse(Defs.begin(), Defs.end());
+  std::reverse(Want.begin(), Want.end());
+  EXPECT_EQ(ownCopies(Defs), Want);
+  EXPECT_EQ(ownCopy("c:@F@main#", "/src/a.cpp"), "c:@F@main#@/src/a.cpp");
+}
+
 TEST(LockOrderGraph, DeclaredOrderOnlyCycleIsReported) {
   LockOrderFacts U;
   U.Declared = {{global("a"), global("b"), {at(1), ""}},
