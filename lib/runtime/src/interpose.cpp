@@ -157,9 +157,6 @@ using namespace fearless_rt;
     }                                                           \
   } while (0)
 
-// A blocking wait with the watchdog on: published around the real call.
-// `cfa` is the intercepted entry point's, so the watchdog's stack of the
-// wait starts at its caller.
 // A wait inside another published wait of the thread (a signal handler
 // that interrupted it, or a pthread lock used inside an annotated custom
 // lock) puts the outer one back when it ends.
@@ -179,6 +176,9 @@ static __attribute__((noinline)) int watched_inner(ThreadState *t, uptr addr, u3
   return r;
 }
 
+// A blocking wait with the watchdog on: published around the real call.
+// `cfa` is the intercepted entry point's, so the watchdog's stack of the
+// wait starts at its caller.
 template <class Call>
 static inline int watched(ThreadState *t, uptr addr, u32 kind, u8 mode, uptr pc, uptr cfa, Call call) {
   if (!watchdog_on()) return call();
