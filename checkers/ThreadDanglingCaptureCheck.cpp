@@ -502,20 +502,12 @@ public:
   }
 
   bool VisitCXXMemberCallExpr(CXXMemberCallExpr *MC) {
-    const CXXMethodDecl *MD = MC->getMethodDecl();
-    if (system(MC) || !MD || !MD->getIdentifier() ||
-        !isThreadContainer(MC->getImplicitObjectArgument()->getType()))
+    if (system(MC))
       return true;
-    llvm::StringRef N = MD->getName();
-    unsigned First;
-    if (N == "emplace_back" || N == "emplace_front")
-      First = 0;
-    else if (N == "emplace")
-      First = 1;
-    else
+    std::optional<unsigned> Callable = threadEmplaceCallable(MC);
+    if (!Callable)
       return true;
-    if (MC->getNumArgs() <= First)
-      return true;
+    unsigned First = *Callable;
     llvm::SmallVector<const Expr *, 4> Args(MC->arg_begin() + First + 1,
                                             MC->arg_end());
     A.spawn(SpawnKind::Thread, MC, MC->getArg(First), Args,

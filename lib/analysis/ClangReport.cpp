@@ -54,6 +54,21 @@ static std::string lineText(const clang::SourceManager &SM,
   return Buffer.slice(Begin, End).str();
 }
 
+bool isLambdaBody(const clang::FunctionDecl *FD) {
+  const auto *MD = llvm::dyn_cast_or_null<clang::CXXMethodDecl>(FD);
+  return MD && MD->getParent()->isLambda();
+}
+
+const clang::FunctionDecl *lambdaOwner(const clang::FunctionDecl *FD) {
+  if (!isLambdaBody(FD))
+    return nullptr;
+  const clang::DeclContext *DC =
+      llvm::cast<clang::CXXMethodDecl>(FD)->getParent()->getDeclContext();
+  while (DC && !llvm::isa<clang::FunctionDecl>(DC))
+    DC = DC->getParent();
+  return llvm::dyn_cast_or_null<clang::FunctionDecl>(DC);
+}
+
 static std::string scopeName(const clang::Decl *D) {
   if (!D)
     return "";

@@ -15,6 +15,7 @@
 
 namespace clang {
 class Decl;
+class FunctionDecl;
 class SourceManager;
 } // namespace clang
 
@@ -34,6 +35,12 @@ std::string sourceLine(const clang::SourceManager &SM, clang::SourceLocation L);
 /// that declares it, so facts extracted from different units merge by it.
 /// Empty for a null declaration or one without a USR.
 std::string usrOf(const clang::Decl *D);
+
+/// \p FD is a lambda's call operator.
+bool isLambdaBody(const clang::FunctionDecl *FD);
+/// For a lambda's call operator, the nearest function the lambda is
+/// written in; null for other functions and for lambdas outside any.
+const clang::FunctionDecl *lambdaOwner(const clang::FunctionDecl *FD);
 
 /// True when \p L lies in a system header (reports there are dropped).
 bool inSystemHeader(const clang::SourceManager &SM, clang::SourceLocation L);

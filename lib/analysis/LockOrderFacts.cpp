@@ -23,15 +23,10 @@ using namespace clang;
 namespace {
 
 std::string functionName(const FunctionDecl *FD) {
-  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD))
-    if (MD->getParent()->isLambda()) {
-      const DeclContext *DC = MD->getParent()->getDeclContext();
-      while (DC && !llvm::isa<FunctionDecl>(DC))
-        DC = DC->getParent();
-      if (const auto *Outer = llvm::dyn_cast_or_null<FunctionDecl>(DC))
-        return functionName(Outer) + "::<lambda>";
-      return "<lambda>";
-    }
+  if (isLambdaBody(FD)) {
+    const FunctionDecl *Outer = lambdaOwner(FD);
+    return Outer ? functionName(Outer) + "::<lambda>" : "<lambda>";
+  }
   return qualifiedName(FD);
 }
 
@@ -235,7 +230,7 @@ public:
     C.Site = site(E->getExprLoc());
     C.Held = held(Before);
     const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
-    C.Lambda = MD && MD->getParent()->isLambda();
+    C.Lambda = isLambdaBody(Callee);
     auto Ref = [](const Expr *Arg) {
       if (std::optional<LockId> Id = resolveLock(Arg))
         return toRef(*Id);

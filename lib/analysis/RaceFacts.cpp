@@ -104,15 +104,10 @@ bool isAssociative(QualType T) {
 }
 
 std::string functionName(const FunctionDecl *FD) {
-  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD))
-    if (MD->getParent()->isLambda()) {
-      const DeclContext *DC = MD->getParent()->getDeclContext();
-      while (DC && !llvm::isa<FunctionDecl>(DC))
-        DC = DC->getParent();
-      if (const auto *Outer = llvm::dyn_cast_or_null<FunctionDecl>(DC))
-        return "lambda in " + functionName(Outer);
-      return "lambda";
-    }
+  if (isLambdaBody(FD)) {
+    const FunctionDecl *Outer = lambdaOwner(FD);
+    return Outer ? "lambda in " + functionName(Outer) : "lambda";
+  }
   return FD->getQualifiedNameAsString();
 }
 
@@ -168,11 +163,11 @@ public:
       O["usr"] = usrOf(FD);
       O["name"] = functionName(FD);
       const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
-      O["lambda"] = MD && MD->getParent()->isLambda();
+      O["lambda"] = isLambdaBody(FD);
       O["structor"] =
           llvm::isa<CXXConstructorDecl>(FD) || llvm::isa<CXXDestructorDecl>(FD);
       O["strong"] = isStrongDefinition(FD);
-      if (MD && !MD->getParent()->isLambda())
+      if (MD && !isLambdaBody(FD))
         O["method"] = methodFacts(MD);
       addLocation(O, FD->getLocation());
       json::Array Params;
@@ -1014,18 +1009,11 @@ private:
       const CXXMethodDecl *MD = MC->getMethodDecl();
       if (!MD || !MD->getIdentifier())
         return false;
-      llvm::StringRef N = MD->getName();
       if (isThreadContainer(MC->getImplicitObjectArgument()->getType())) {
-        unsigned First;
-        if (N == "emplace_back" || N == "emplace_front")
-          First = 0;
-        else if (N == "emplace")
-          First = 1;
-        else
+        std::optional<unsigned> Emplaced = threadEmplaceCallable(MC);
+        if (!Emplaced || isThreadObject(MC->getArg(*Emplaced)->getType()))
           return false;
-        if (MC->getNumArgs() <= First ||
-            isThreadObject(MC->getArg(First)->getType()))
-          return false;
+        unsigned First = *Emplaced;
         Callable = MC->getArg(First);
         Args.append(MC->arg_begin() + First + 1, MC->arg_end());
         Holder = MC->getImplicitObjectArgument();

@@ -49,6 +49,24 @@ bool isStdThreadContainer(QualType T) {
   return !E.isNull() && isStdThread(E);
 }
 
+std::optional<unsigned> threadEmplaceCallable(const CXXMemberCallExpr *MC) {
+  const CXXMethodDecl *MD = MC->getMethodDecl();
+  if (!MD || !MD->getIdentifier() ||
+      !isThreadContainer(MC->getImplicitObjectArgument()->getType()))
+    return std::nullopt;
+  llvm::StringRef N = MD->getName();
+  unsigned First;
+  if (N == "emplace_back" || N == "emplace_front")
+    First = 0;
+  else if (N == "emplace")
+    First = 1;
+  else
+    return std::nullopt;
+  if (MC->getNumArgs() <= First)
+    return std::nullopt;
+  return First;
+}
+
 bool isStdFunction(const FunctionDecl *FD, llvm::StringRef Name) {
   return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
          FD->getName() == Name;

@@ -16,8 +16,11 @@
 #define FEARLESS_ANALYSIS_THREADMODEL_H
 
 #include "clang/AST/Expr.h"
+#include "clang/AST/ExprCXX.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/StringRef.h"
+
+#include <optional>
 
 namespace clang {
 class ASTContext;
@@ -39,6 +42,12 @@ bool isThreadContainer(clang::QualType T);
 /// A std container whose element type is std::thread (not std::jthread):
 /// destroying it while an element is joinable calls std::terminate.
 bool isStdThreadContainer(clang::QualType T);
+
+/// For `ts.emplace_back(f, args...)`, `ts.emplace_front(...)` or
+/// `ts.emplace(pos, f, args...)` on a container of threads (a thread built
+/// in place from a callable): the index of the callable argument. None for
+/// any other call, or when the call has no argument there.
+std::optional<unsigned> threadEmplaceCallable(const clang::CXXMemberCallExpr *MC);
 
 /// \p FD is std::<Name> (a function in namespace std).
 bool isStdFunction(const clang::FunctionDecl *FD, llvm::StringRef Name);

@@ -1081,7 +1081,7 @@ void watchdog_start() {
   pthread_attr_destroy(&a);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (r != 0) warn("cannot start the watchdog thread; live deadlocks will hang");
-  else pthread_setname_np(th, "fearless-wd");
+  else pthread_setname_np(th, "fl-watchdog");
 }
 
 // Used by the report writer.
