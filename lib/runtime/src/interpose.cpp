@@ -157,6 +157,16 @@ using namespace fearless_rt;
     }                                                           \
   } while (0)
 
+// The calling thread's recorder state, t. A thread gets one only once the
+// runtime is ready, so a non-null t_self also says that the real functions
+// are bound: the hottest hooks test that alone.
+#define ENTER(fn, ...)                        \
+  ThreadState *t = t_self;                    \
+  if (__builtin_expect(!t, 0)) {              \
+    PASS_THROUGH(fn, __VA_ARGS__);            \
+    t = self();                               \
+  }
+
 // A wait inside another published wait of the thread (a signal handler
 // that interrupted it, or a pthread lock used inside an annotated custom
 // lock) puts the outer one back when it ends.
@@ -212,8 +222,7 @@ static __attribute__((noinline)) int mutex_lock_nested(ThreadState *t, pthread_m
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m) {
-  PASS_THROUGH(mutex_lock, m);
-  ThreadState *t = self();
+  ENTER(mutex_lock, m);
   if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC, OWN_CFA);
   // Nothing held: no order to check, only a push.
   int r = watched(t, uptr(m), kWaitLock, kWrite, RET_PC, OWN_CFA, [m] { return real.mutex_lock(m); });
@@ -251,11 +260,14 @@ __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t *m) {
-  PASS_THROUGH(mutex_unlock, m);
+  ENTER(mutex_unlock, m);
   // Released in the recorder after the real unlock: the critical section
-  // does not grow, and a refused unlock (EPERM) changes nothing.
+  // does not grow, and a refused unlock (EPERM) changes nothing. t_self is
+  // read again rather than t kept across the call: one register less to
+  // save.
+  (void)t;
   int r = real.mutex_unlock(m);
-  if (r == 0) on_release(uptr(m));
+  if (r == 0) on_release(t_self, uptr(m));
   return r;
 }
 
@@ -407,31 +419,31 @@ __attribute__((visibility("default"))) int pthread_spin_destroy(pthread_spinlock
 
 // -------------------------------------------------------------- condvars
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
-  PASS_THROUGH(cond_wait, c, m);
-  CondSaved s = cond_release(uptr(m));
+  ENTER(cond_wait, c, m);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
-  cond_reacquire(s, RET_PC);
+  int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
+  cond_reacquire(t, s, RET_PC);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                                                  const struct timespec *ts) {
-  PASS_THROUGH(cond_timedwait, c, m, ts);
-  CondSaved s = cond_release(uptr(m));
+  ENTER(cond_timedwait, c, m, ts);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
-  cond_reacquire(s, RET_PC);
+  int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
+  cond_reacquire(t, s, RET_PC);
   return r;
 }
 
 __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                                                  clockid_t clk, const struct timespec *ts) {
-  PASS_THROUGH(cond_clockwait, c, m, clk, ts);
-  CondSaved s = cond_release(uptr(m));
+  ENTER(cond_clockwait, c, m, clk, ts);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
-  int r = watched(self(), uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
-  cond_reacquire(s, RET_PC);
+  int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
+  cond_reacquire(t, s, RET_PC);
   return r;
 }
 

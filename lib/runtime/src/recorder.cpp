@@ -96,7 +96,9 @@ ThreadState *create_self() {
     memset(t->addr_ctx, 0, sizeof t->addr_ctx);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
-    t = static_cast<ThreadState *>(arena_alloc(sizeof(ThreadState)));
+    // Cache-line aligned, so the hot fields share one line with nothing else.
+    uptr raw = uptr(arena_alloc(sizeof(ThreadState) + alignof(ThreadState)));
+    t = reinterpret_cast<ThreadState *>((raw + alignof(ThreadState) - 1) & ~uptr(alignof(ThreadState) - 1));
     new (t) ThreadState();
     t->cap = 64;
     t->held.store(held_alloc(t->cap), std::memory_order_release);
@@ -666,7 +668,7 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   if (p.node) {
     p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
-    if (p.known && p.akey) addr_ctx_slot(t, p.akey) = p.akey;
+    if (p.known && p.akey) addr_ctx_put(t, p.akey);
   }
   t->busy--;
 }
@@ -702,7 +704,7 @@ void commit_full(const Prep &p) {
     Held *bottom = t->held.load(std::memory_order_relaxed);
     t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node, u64(bottom[0].gen) << 32 | bottom[0].node,
                   [](u64 w) { return g_graph->word_dead(w); });
-    if (p.akey) addr_ctx_slot(t, p.akey) = p.akey;
+    if (p.akey) addr_ctx_put(t, p.akey);
     t->busy--;
   }
 }
@@ -761,9 +763,8 @@ void on_release_full(ThreadState *t, uptr addr) {
   // the recorder saw it): nothing to undo.
 }
 
-CondSaved cond_release(uptr mutex) {
+CondSaved cond_release(ThreadState *t, uptr mutex) {
   CondSaved s{mutex, 0, false};
-  ThreadState *t = self();
   if (t->busy) return s;
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
@@ -777,9 +778,8 @@ CondSaved cond_release(uptr mutex) {
   return s;
 }
 
-void cond_reacquire(const CondSaved &s, uptr pc) {
+void cond_reacquire(ThreadState *t, const CondSaved &s, uptr pc) {
   if (!s.held) return;
-  ThreadState *t = self();
   if (flat_ready(t)) {  // the common case: the mutex was the only lock held
     commit_push(t, 0, s.addr, kMutex, kWrite, pc);
     Held *h = t->held.load(std::memory_order_relaxed);

@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 
+#include <cstddef>
+
 namespace fearless_rt {
 
 struct Options {
@@ -92,22 +94,15 @@ struct Held {
 constexpr u32 kMaxCreateFrames = 32;
 constexpr u32 kShapeFrames = 16;
 constexpr u32 kShapeSlots = 32;
-constexpr u32 kSiteSlots = 512;
+constexpr u32 kSiteSlots = 1024;  // addr_ctx slots: 512 pairs
 
-struct ThreadState {
-  u32 tid;
-  int os_tid;
-  u32 parent_tid;
-  std::atomic<u32> alive;
+struct alignas(64) ThreadState {
+  // The fields every hook reads or writes come first, in one cache line.
   std::atomic<Held *> held;
   std::atomic<u32> nheld;
-  u32 cap;
   u32 busy;
-  KeySet ctx;
-  // In front of ctx: known contexts by the addresses (not node ids) of the
-  // held locks and the new one, salted with g_addr_epoch, so a known order
-  // costs no node lookup at all. Direct-mapped; a miss falls back to ctx.
-  u64 addr_ctx[kSiteSlots];
+  u32 cap;
+  u32 tid;
   // The blocking wait this thread is in, published for the watchdog
   // thread: what it waits for (0: none), the call site, the CFA of the
   // intercepted call (0 for custom locks: their wait is in user code), and
@@ -117,6 +112,17 @@ struct ThreadState {
   std::atomic<uptr> wait_pc;
   std::atomic<uptr> wait_cfa;
   std::atomic<u64> wait_tag;
+  u64 epoch_salt;  // see epoch below
+  int os_tid;
+  u32 parent_tid;
+  std::atomic<u32> alive;
+  KeySet ctx;
+  // In front of ctx: known contexts by the addresses (not node ids) of the
+  // held locks and the new one, salted with g_addr_epoch, so a known order
+  // costs no node lookup at all. Two-way set associative: a key may sit in
+  // either slot of its pair, the most recent first. A miss falls back to
+  // ctx.
+  u64 addr_ctx[kSiteSlots];
   // Filled by the thread itself, on the watchdog's signal, once a
   // deadlock is confirmed.
   std::atomic<const Stack *> wait_stack;
@@ -131,7 +137,6 @@ struct ThreadState {
   // salted with it, so the first sighting of an order in a new epoch takes
   // the slow path once and extends the edge's epoch range.
   u32 epoch;
-  u64 epoch_salt;
   ThreadState *next_all;
   ThreadState *next_free;
   bool listed;  // on the g_threads list (records are reused, never unlinked)
@@ -151,6 +156,8 @@ struct ThreadState {
     const Stack *stack;
   } shapes[kShapeSlots];
 };
+
+static_assert(offsetof(ThreadState, epoch_salt) + sizeof(u64) <= 64, "hot fields span one cache line");
 
 extern __thread ThreadState *t_self __attribute__((tls_model("initial-exec")));
 ThreadState *create_self();
@@ -213,19 +220,31 @@ inline u64 addr_ctx_key(const ThreadState *t, u32 n, const Held *h, uptr addr, u
   }
   return mix(k, addr * 4 + mode * 2);
 }
-inline u64 &addr_ctx_slot(ThreadState *t, u64 k) { return t->addr_ctx[(k >> 20) & (kSiteSlots - 1)]; }
+inline u64 *addr_ctx_pair(ThreadState *t, u64 k) { return &t->addr_ctx[(k >> 20) & (kSiteSlots - 2)]; }
+inline bool addr_ctx_has(ThreadState *t, u64 k) {
+  const u64 *s = addr_ctx_pair(t, k);
+  return s[0] == k || s[1] == k;
+}
+inline void addr_ctx_put(ThreadState *t, u64 k) {
+  u64 *s = addr_ctx_pair(t, k);
+  if (s[0] == k) return;
+  if (s[1] != k) s[1] = s[0];  // the older of the pair is evicted
+  s[0] = k;
+}
 // Held stack, top n: the known order of taking addr, or 0.
 inline bool known_by_addr(ThreadState *t, u32 n, uptr addr, u8 mode) {
   if (t->busy || n == 0) return false;
   u64 k = addr_ctx_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode);
-  return k && addr_ctx_slot(t, k) == k;
+  return k && addr_ctx_has(t, k);
 }
 void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
 // After the real call succeeded: push addr above the n entries that were
 // held before the call (unresolved: node, gen and chain are set when
 // something is taken above it).
+// With n == 0 (a flat acquisition) the capacity check folds away: a held
+// array always has room for one entry.
 inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr pc) {
-  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != n || t->busy || n >= t->cap, 0)) {
+  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) != n || t->busy || (n && n >= t->cap), 0)) {
     commit_push_slow(t, addr, kind, mode, pc);  // a signal handler changed the stack meanwhile
     return;
   }
@@ -267,7 +286,7 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   if (!n) return;
   if (!p.no_edge) {
     u64 k = addr_ctx_key(t, n, h, addr, mode);
-    if (k && addr_ctx_slot(t, k) == k) return;  // known: the pushed entry stays unresolved
+    if (k && addr_ctx_has(t, k)) return;  // known: the pushed entry stays unresolved
     p.akey = k;
   }
   prepare_nested(p, t, n, h);
@@ -301,8 +320,7 @@ inline void commit(const Prep &p) {
   commit_full(p);
 }
 
-inline void on_release(uptr addr) {
-  ThreadState *t = self();
+inline void on_release(ThreadState *t, uptr addr) {
   if (t->busy) return;
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
@@ -312,6 +330,7 @@ inline void on_release(uptr addr) {
   }
   on_release_full(t, addr);
 }
+inline void on_release(uptr addr) { on_release(self(), addr); }
 
 void on_acquired(uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc);
 void on_destroy(uptr addr);
@@ -330,8 +349,8 @@ struct CondSaved {
   u32 count;
   bool held;
 };
-CondSaved cond_release(uptr mutex);
-void cond_reacquire(const CondSaved &s, uptr pc);
+CondSaved cond_release(ThreadState *t, uptr mutex);
+void cond_reacquire(ThreadState *t, const CondSaved &s, uptr pc);
 
 // Threads and fork.
 void *thread_trampoline_arg(void *(*fn)(void *), void *arg);  // arena record
