@@ -94,6 +94,7 @@ ThreadState *create_self() {
     t->ctx.clear();
     memset(t->shapes, 0, sizeof t->shapes);
     memset(t->addr_ctx, 0, sizeof t->addr_ctx);
+    memset(t->pair_ctx, 0, sizeof t->pair_ctx);
     t->nheld.store(0, std::memory_order_relaxed);
   } else {
     // Cache-line aligned, so the hot fields share one line with nothing else.
@@ -668,7 +669,7 @@ void prepare_nested(Prep &p, ThreadState *t, u32 n, Held *h) {
   if (p.node) {
     p.chain = mix(h[n - 1].chain, chain_word(p.node, p.gen, p.mode, p.no_edge));
     p.known = p.no_edge || t->ctx.contains(ctx_key(t, p.chain));
-    if (p.known && p.akey) addr_ctx_put(t, p.akey);
+    if (p.known) addr_key_put(t, p.akey);
   }
   t->busy--;
 }
@@ -704,7 +705,7 @@ void commit_full(const Prep &p) {
     Held *bottom = t->held.load(std::memory_order_relaxed);
     t->ctx.insert(ctx_key(t, p.chain), u64(p.gen) << 32 | p.node, u64(bottom[0].gen) << 32 | bottom[0].node,
                   [](u64 w) { return g_graph->word_dead(w); });
-    if (p.akey) addr_ctx_put(t, p.akey);
+    addr_key_put(t, p.akey);
     t->busy--;
   }
 }
@@ -716,7 +717,7 @@ void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
   p.addr = addr;
   p.pc = pc;
   p.chain = 0;
-  p.akey = 0;
+  p.akey.n = 0;
   p.node = p.gen = p.reentry = 0;
   p.kind = kind;
   p.mode = mode;

@@ -95,6 +95,8 @@ constexpr u32 kMaxCreateFrames = 32;
 constexpr u32 kShapeFrames = 16;
 constexpr u32 kShapeSlots = 32;
 constexpr u32 kSiteSlots = 1024;  // addr_ctx slots: 512 pairs
+constexpr u32 kPairSetBits = 8;  // pair_ctx: 256 sets of two slots
+constexpr u32 kPairSlots = 2u << kPairSetBits;
 
 struct alignas(64) ThreadState {
   // The fields every hook reads or writes come first, in one cache line.
@@ -123,6 +125,12 @@ struct alignas(64) ThreadState {
   // either slot of its pair, the most recent first. A miss falls back to
   // ctx.
   u64 addr_ctx[kSiteSlots];
+  // The same for the commonest nested case, one lock held: the exact
+  // (held, acquired, salt) words, no hash to compute or to collide. Two-way
+  // set associative too.
+  struct PairSlot {
+    u64 held, acq, salt;
+  } pair_ctx[kPairSlots];
   // Filled by the thread itself, on the watchdog's signal, once a
   // deadlock is confirmed.
   std::atomic<const Stack *> wait_stack;
@@ -191,11 +199,19 @@ inline u32 wait_kind_of(u64 tag) { return u32(tag >> 4) & 0xf; }
 // prepare() before the real call and commit() once it succeeded;
 // on_acquired() is both at once. The inline parts are the fast paths: a
 // lock taken with nothing held, a release of the innermost lock.
+// The address-keyed caches (addr_ctx, pair_ctx). An AddrKey names the
+// context of taking a lock on top of n held ones: for n == 1 the exact
+// pair of words, for n > 1 a hash of them all; n == 0: none.
+struct AddrKey {
+  u64 a, b, salt;
+  u32 n;
+};
+
 struct Prep {
   ThreadState *t;
   uptr addr, pc;
   u64 chain;
-  u64 akey;  // addr_ctx entry to set once the context is known, or 0
+  AddrKey akey;  // the address-keyed cache entry to set once the context is known (n = 0: none)
   u32 node, gen, reentry;
   u8 kind, mode, no_edge;
   bool known, skip;
@@ -210,32 +226,60 @@ void on_release_full(ThreadState *t, uptr addr);
 inline bool flat_ready(ThreadState *t) {
   return t->busy == 0 && t->nheld.load(std::memory_order_relaxed) == 0;
 }
-// The addr_ctx key of taking addr on top of the n held entries h, or 0 if
+inline u64 held_word(uptr addr, u8 mode, u8 no_edge) { return addr * 4 + mode * 2 + no_edge; }
+inline u64 addr_salt(const ThreadState *t) {
+  return t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
+}
+// The key of taking addr on top of the n > 0 held entries h; false if
 // addr is already held (re-entry goes the general way).
-inline u64 addr_ctx_key(const ThreadState *t, u32 n, const Held *h, uptr addr, u8 mode) {
-  u64 k = t->epoch_salt ^ g_addr_epoch.load(std::memory_order_relaxed);
-  for (u32 i = 0; i < n; ++i) {
-    if (h[i].addr == addr) return 0;
-    k = mix(k, h[i].addr * 4 + h[i].mode * 2 + h[i].no_edge);
+inline bool addr_key(const ThreadState *t, u32 n, const Held *h, uptr addr, u8 mode, AddrKey &k) {
+  k.salt = addr_salt(t);
+  k.n = n;
+  if (n == 1) {
+    k.a = held_word(h[0].addr, h[0].mode, h[0].no_edge);
+    k.b = held_word(addr, mode, 0);
+    return h[0].addr != addr;
   }
-  return mix(k, addr * 4 + mode * 2);
+  u64 x = k.salt;
+  for (u32 i = 0; i < n; ++i) {
+    if (h[i].addr == addr) return false;
+    x = mix(x, held_word(h[i].addr, h[i].mode, h[i].no_edge));
+  }
+  k.a = mix(x, held_word(addr, mode, 0));
+  k.b = 0;
+  return true;
+}
+inline ThreadState::PairSlot *pair_set(ThreadState *t, u64 a, u64 b) {
+  return &t->pair_ctx[(((a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xD6E8FEB86659FD93ull) >> (64 - kPairSetBits)) * 2];
 }
 inline u64 *addr_ctx_pair(ThreadState *t, u64 k) { return &t->addr_ctx[(k >> 20) & (kSiteSlots - 2)]; }
-inline bool addr_ctx_has(ThreadState *t, u64 k) {
-  const u64 *s = addr_ctx_pair(t, k);
-  return s[0] == k || s[1] == k;
+inline bool addr_key_known(ThreadState *t, const AddrKey &k) {
+  if (k.n == 1) {
+    const ThreadState::PairSlot *s = pair_set(t, k.a, k.b);
+    return (s[0].held == k.a && s[0].acq == k.b && s[0].salt == k.salt) ||
+           (s[1].held == k.a && s[1].acq == k.b && s[1].salt == k.salt);
+  }
+  const u64 *s = addr_ctx_pair(t, k.a);
+  return s[0] == k.a || s[1] == k.a;
 }
-inline void addr_ctx_put(ThreadState *t, u64 k) {
-  u64 *s = addr_ctx_pair(t, k);
-  if (s[0] == k) return;
-  if (s[1] != k) s[1] = s[0];  // the older of the pair is evicted
-  s[0] = k;
+inline void addr_key_put(ThreadState *t, const AddrKey &k) {
+  if (k.n == 0) return;
+  if (k.n == 1) {
+    ThreadState::PairSlot *s = pair_set(t, k.a, k.b);
+    s[1] = s[0];  // the older of the set is evicted
+    s[0] = {k.a, k.b, k.salt};
+    return;
+  }
+  u64 *s = addr_ctx_pair(t, k.a);
+  if (s[0] == k.a) return;
+  if (s[1] != k.a) s[1] = s[0];  // the older of the pair is evicted
+  s[0] = k.a;
 }
-// Held stack, top n: the known order of taking addr, or 0.
+// Held stack, top n: is taking addr a known order?
 inline bool known_by_addr(ThreadState *t, u32 n, uptr addr, u8 mode) {
   if (t->busy || n == 0) return false;
-  u64 k = addr_ctx_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode);
-  return k && addr_ctx_has(t, k);
+  AddrKey k;
+  return addr_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode, k) && addr_key_known(t, k);
 }
 void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
 // After the real call succeeded: push addr above the n entries that were
@@ -268,7 +312,7 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   p.pc = pc;
   p.no_edge = (is_try || (is_timed && !g_opt.timed_edges)) ? 1 : 0;
   p.reentry = 0;
-  p.akey = 0;
+  p.akey.n = 0;
   p.node = 0;
   p.gen = 0;
   p.chain = 0;
@@ -285,9 +329,11 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
   }
   if (!n) return;
   if (!p.no_edge) {
-    u64 k = addr_ctx_key(t, n, h, addr, mode);
-    if (k && addr_ctx_has(t, k)) return;  // known: the pushed entry stays unresolved
-    p.akey = k;
+    AddrKey k;
+    if (addr_key(t, n, h, addr, mode, k)) {
+      if (addr_key_known(t, k)) return;  // known: the pushed entry stays unresolved
+      p.akey = k;
+    }
   }
   prepare_nested(p, t, n, h);
 }
