@@ -468,6 +468,20 @@ TEST(RuntimeWatchdog, LockTakenInSignalHandlerDuringAWaitKeepsTheWaitVisible) {
   EXPECT_TRUE(kinds["lock"].count(marker_line(kSrc, "hang_signal_t2"))) << diag(o);
 }
 
+// A signal handler that takes a lock while the thread waits for its first
+// one uses the held slot the waiting acquisition had filled in advance.
+TEST(RuntimeGraph, LockTakenInSignalHandlerDuringAFlatWaitKeepsTheOrder) {
+  Outcome o = scenario("signal_in_flat_wait");
+  ASSERT_EQ(o.run.exit_code, 66) << diag(o);
+  auto inv = o.findings("fearless-rt-lock-order-inversion");
+  ASSERT_EQ(inv.size(), 1u) << diag(o);
+  EXPECT_EQ(o.report["findings"].size(), 1u) << diag(o);
+  EXPECT_EQ(lock_names(*inv[0]), (std::set<std::string>{"mu_a", "mu_b"}));
+  const Json *ab = edge(*inv[0], "mu_a", "mu_b");
+  ASSERT_TRUE(ab) << diag(o);
+  EXPECT_TRUE(stack_has_line((*ab)["to_stack"], marker_line(kSrc, "signal_flat_inner")));
+}
+
 TEST(RuntimeWatchdog, LongWaitWithoutCycleIsNotADeadlock) {
   Outcome o = scenario("slow_holder", "watchdog_ms=300", 30);
   ASSERT_FALSE(o.run.timed_out) << diag(o);

@@ -225,8 +225,9 @@ __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t *m
   ENTER(mutex_lock, m);
   if (!flat_ready(t)) return mutex_lock_nested(t, m, RET_PC, OWN_CFA);
   // Nothing held: no order to check, only a push.
+  Held *e = prefill_flat(t, uptr(m), kMutex, kWrite, RET_PC);
   int r = watched(t, uptr(m), kWaitLock, kWrite, RET_PC, OWN_CFA, [m] { return real.mutex_lock(m); });
-  if (r == 0 || r == EOWNERDEAD) commit_push(t, 0, uptr(m), kMutex, kWrite, RET_PC);
+  if (r == 0 || r == EOWNERDEAD) commit_flat(t, e, uptr(m), kMutex, kWrite, RET_PC);
   return r;
 }
 

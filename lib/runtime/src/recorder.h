@@ -303,6 +303,32 @@ inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr
   t->nheld.store(n + 1, std::memory_order_release);
 }
 
+// A flat acquisition in two halves. Before the real call, the entry is
+// written above the stack's top, where no one reads it yet; once the lock
+// is taken, the critical section pays only for raising nheld. If a signal
+// handler used the slot in between, commit_push writes it again.
+inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+  Held &e = t->held.load(std::memory_order_relaxed)[0];
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = 0;
+  e.node = 0;
+  return &e;
+}
+inline void commit_flat(ThreadState *t, Held *e, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) == 0 && !t->busy &&
+                           __atomic_load_n(&e->addr, __ATOMIC_RELAXED) == addr &&
+                           e == t->held.load(std::memory_order_relaxed),
+                       1)) {
+    t->nheld.store(1, std::memory_order_release);
+    return;
+  }
+  commit_push(t, 0, addr, kind, mode, pc);
+}
+
 inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
   ThreadState *t = self();
   p.t = t;

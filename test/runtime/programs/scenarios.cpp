@@ -434,6 +434,34 @@ int main(int argc, char **argv) {
     });
     t1.join();
     t2.join();
+  } else if (s == "signal_in_flat_wait") {
+    // t1 waits for mu_a with nothing held; meanwhile a signal handler of
+    // t1 takes and releases mu_c. Once t1 has mu_a it takes mu_b: the
+    // order is mu_a -> mu_b (not mu_c -> mu_b), and with ba() after it
+    // the inversion of mu_a and mu_b is found.
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {
+      mu_c.lock();
+      mu_c.unlock();
+      handled = 1;
+    };
+    sigaction(SIGUSR1, &sa, nullptr);
+    std::atomic<bool> holding{false};
+    std::thread t2([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      holding = true;
+      while (!handled) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    while (!holding) std::this_thread::yield();
+    std::thread t1([&] {
+      std::lock_guard<std::mutex> a(mu_a);
+      std::lock_guard<std::mutex> b(mu_b);  // @signal_flat_inner
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // t1 is blocked now
+    pthread_kill(t1.native_handle(), SIGUSR1);
+    t2.join();
+    t1.join();
+    run(ba);
   } else if (s == "slow_holder") {
     // A long wait that is not a cycle: t1 holds mu_a for 1.5 s while t2
     // (and the main thread, in join) wait.
