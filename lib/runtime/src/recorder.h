@@ -307,10 +307,10 @@ inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr
 // written above the stack's top, where no one reads it yet; once the lock
 // is taken, the critical section pays only for raising nheld. If a signal
 // handler used the slot in between, commit_push writes it again.
-inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
+inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc, u32 count = 1) {
   Held &e = t->held.load(std::memory_order_relaxed)[0];
   __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, count, __ATOMIC_RELAXED);
   e.mode = mode;
   e.kind = kind;
   e.pc = pc;
@@ -318,15 +318,20 @@ inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) 
   e.node = 0;
   return &e;
 }
-inline void commit_flat(ThreadState *t, Held *e, uptr addr, u8 kind, u8 mode, uptr pc) {
+// True if the prefilled entry e was pushed; false if the stack changed
+// meanwhile, and nothing was done.
+inline bool publish_prefilled(ThreadState *t, Held *e, uptr addr) {
   if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) == 0 && !t->busy &&
                            __atomic_load_n(&e->addr, __ATOMIC_RELAXED) == addr &&
                            e == t->held.load(std::memory_order_relaxed),
                        1)) {
     t->nheld.store(1, std::memory_order_release);
-    return;
+    return true;
   }
-  commit_push(t, 0, addr, kind, mode, pc);
+  return false;
+}
+inline void commit_flat(ThreadState *t, Held *e, uptr addr, u8 kind, u8 mode, uptr pc) {
+  if (!publish_prefilled(t, e, addr)) commit_push(t, 0, addr, kind, mode, pc);
 }
 
 inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
@@ -420,8 +425,9 @@ struct CondSaved {
   uptr addr;
   u32 count;
   bool held;
+  Held *prefilled;  // the mutex's entry, written for re-acquisition (flat case), or null
 };
-CondSaved cond_release(ThreadState *t, uptr mutex);
+CondSaved cond_release(ThreadState *t, uptr mutex, uptr pc);
 void cond_reacquire(ThreadState *t, const CondSaved &s, uptr pc);
 
 // Threads and fork.
