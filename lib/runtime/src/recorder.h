@@ -79,7 +79,8 @@ inline bool ready() { return g_state.load(std::memory_order_acquire) == 2; }
 // Per-thread state. The owner reads and writes it without locks; the
 // watchdog of another thread reads addr/count of held entries, nheld and
 // the wait fields (all atomic or written with __atomic builtins).
-struct Held {
+// 64 bytes (one cache line): an entry's address is a shift of its index.
+struct alignas(64) Held {
   uptr addr;
   u32 node;   // 0 until needed: a lock taken with nothing held stays unresolved
   u32 gen;    // the node slot's generation (Graph::lookup_word)
