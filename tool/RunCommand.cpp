@@ -1060,6 +1060,9 @@ int runCommand(int Argc, char **Argv) {
   sigaction(SIGINT, &OldInt, nullptr);
   sigaction(SIGQUIT, &OldQuit, nullptr);
   int ProgramStatus = WIFEXITED(St) ? WEXITSTATUS(St) : 128 + WTERMSIG(St);
+  if (WIFSIGNALED(St))
+    std::fprintf(stderr, "fearless: note: %s was killed by signal %d (%s)\n", Argv[I], WTERMSIG(St),
+                 strsignal(WTERMSIG(St)));
   if (WIFEXITED(St) && WEXITSTATUS(St) == 127 && jsonFilesIn(Dir).empty()) {
     if (Temp)
       rmdir(Dir.c_str());

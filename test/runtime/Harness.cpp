@@ -213,6 +213,7 @@ RunResult run(const RunSpec &spec) {
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.exit_code = (!r.timed_out && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
+  r.term_signal = (!r.timed_out && WIFSIGNALED(st)) ? WTERMSIG(st) : 0;
   r.out = read_file(out_path);
   r.err = read_file(err_path);
   return r;

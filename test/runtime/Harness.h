@@ -28,6 +28,7 @@ struct Json {
 
 struct RunResult {
   int exit_code = -1;     // -1: killed by a signal or by the timeout
+  int term_signal = 0;    // the signal that killed it (not by the timeout), or 0
   bool timed_out = false;
   std::string out, err;
   double seconds = 0;

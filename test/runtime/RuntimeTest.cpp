@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <gtest/gtest.h>
+#include <csignal>
 #include <set>
 
 using namespace rt_test;
@@ -605,6 +606,45 @@ TEST(RuntimeCli, ReportMergesOrdersSeenByDifferentProcesses) {
   EXPECT_EQ(run(spec).exit_code, 0);
   spec.argv = {FEARLESS_CLI_BIN, "report", dir + "/missing.json"};
   EXPECT_EQ(run(spec).exit_code, 2);
+}
+
+// A process that dies by a fatal signal still leaves its report (the
+// orders it saw count in the merged graph), and still dies by the signal.
+TEST(RuntimeCli, CrashedProcessLeavesItsReport) {
+  Outcome b = scenario("only_ba");
+  ASSERT_EQ(b.run.exit_code, 0) << diag(b);
+  std::string dir = scratch_dir("cli-crash");
+  for (auto [name, sig] : {std::pair<const char *, int>{"only_ab_then_abort", SIGABRT},
+                           std::pair<const char *, int>{"only_ab_then_segv", SIGSEGV}}) {
+    SCOPED_TRACE(name);
+    Outcome a = scenario(name);
+    EXPECT_EQ(a.run.term_signal, sig) << diag(a);
+    EXPECT_EQ(a.run.err.find("fearless:"), std::string::npos) << diag(a);
+    EXPECT_EQ(a.report["findings"].size(), 0u) << diag(a);
+    EXPECT_EQ(a.report["stats"]["edges"].num, 1.0) << diag(a);
+    RunSpec spec;
+    spec.preload = false;
+    spec.argv = {FEARLESS_CLI_BIN, "report", "--json", dir + "/m.json", a.json_path, b.json_path};
+    RunResult r = run(spec);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("Cycle in lock order graph: mu_a => mu_b => mu_a"), std::string::npos) << r.out;
+  }
+  // fearless run: the program's status as a shell reports it, and a note.
+  RunSpec spec;
+  spec.preload = false;
+  spec.argv = {FEARLESS_CLI_BIN, "run", "--", FEARLESS_SCENARIOS_BIN, "only_ab_then_abort"};
+  RunResult r = run(spec);
+  EXPECT_EQ(r.exit_code, 128 + SIGABRT) << r.err;
+  EXPECT_EQ(count_of(r.err, "fearless: note: " + std::string(FEARLESS_SCENARIOS_BIN) +
+                                " was killed by signal 6 (Aborted)\n"),
+            1u)
+      << r.err;
+  EXPECT_NE(r.err.find("fearless: 1 process report(s), 0 finding(s)"), std::string::npos) << r.err;
+  // With flush_on_crash=0 nothing writes the report of a process that
+  // found nothing and never exited.
+  Outcome off = scenario("only_ab_then_abort", "flush_on_crash=0");
+  EXPECT_EQ(off.run.term_signal, SIGABRT) << diag(off);
+  EXPECT_EQ(read_file(off.json_path), "");
 }
 
 #ifdef FEARLESS_SAMPLE_LOCK_ORDER_BAD_OPPOSITE_ORDER

@@ -64,6 +64,7 @@ static void parse_options(const char *s) {
     else if (is("stack_depth")) g_opt.stack_depth = unsigned(n);
     else if (is("stack_dedup")) g_opt.stack_dedup = b;
     else if (is("ordered_by_join")) g_opt.ordered_by_join = b;
+    else if (is("flush_on_crash")) g_opt.flush_on_crash = b;
     else if (is("verbosity")) g_opt.verbosity = int(n);
     else {
       char msg[700];
@@ -138,6 +139,7 @@ void ensure_init() {
   load_suppressions();
   if (!real.mutex_lock || !real.mutex_unlock) fatal("cannot find the real pthread functions");
   g_state.store(2, std::memory_order_release);
+  if (g_opt.flush_on_crash) install_crash_flush();
 }
 
 } // namespace fearless_rt

@@ -30,6 +30,7 @@ struct Options {
   unsigned stack_depth = 32;
   bool stack_dedup = true;     // reuse a stack for new orders at the same call sites
   bool ordered_by_join = true; // classify cycles ordered by thread creation/join apart
+  bool flush_on_crash = true;  // write the JSON report on a fatal signal, then die by it
   int verbosity = 0;
 };
 extern Options g_opt;

@@ -1156,6 +1156,53 @@ void report_at_exit() {
   }
 }
 
+// A process that dies by a fatal signal never reaches report_at_exit: the
+// orders it saw since its last finding would be lost to `fearless report`,
+// and a process without findings would leave no report at all. The
+// handler writes the report once (the first fatal signal of any thread),
+// unless the crash is inside the recorder itself (its state may be
+// half-updated, and its locks held), then lets the signal kill the process
+// as it would have: SA_RESETHAND restored the default action, and the
+// signal raised again is delivered when the handler returns.
+static std::atomic<int> g_crash_flushed{0};
+static void crash_flush(int sig) {
+  int saved_errno = errno;
+  if (!g_crash_flushed.exchange(1)) {
+    ThreadState *t = t_self;
+    if (t && t->busy) {
+      static const char msg[] = "fearless: the program crashed inside the recorder; its JSON report is not updated\n";
+      write_all(2, msg, sizeof msg - 1);
+    } else {
+      // Another thread may be writing a finding: wait for it, for at most
+      // two seconds (it may be this thread, interrupted).
+      bool got = false;
+      for (int i = 0; i < 200 && !(got = g_emit_mu.try_lock()); ++i) usleep(10000);
+      if (got) {
+        write_json_report();
+        g_emit_mu.unlock();
+      }
+    }
+  }
+  errno = saved_errno;
+  raise(sig);
+}
+
+void install_crash_flush() {
+  static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+  for (int sig : sigs) {
+    struct sigaction old;
+    if (sigaction(sig, nullptr, &old) != 0) continue;
+    if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL) continue;  // the program's own
+    if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) continue;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = crash_flush;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_ONSTACK;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
 [[noreturn]] void finish_and_exit(int code) {
   write_json_report();
   fflush(nullptr);

@@ -56,6 +56,9 @@ void emit_finding(Finding *f);
 [[noreturn]] void finish_and_exit(int code);
 void write_json_report();
 void report_at_exit();
+// On SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT, where the program left
+// the default action: write the JSON report, then die by the same signal.
+void install_crash_flush();
 void load_suppressions();
 bool thread_info(u32 tid, ThreadInfo *out);
 void count_error_finding();

@@ -213,6 +213,12 @@ int main(int argc, char **argv) {
     run(ba);
   } else if (s == "only_ab") {
     run(ab);
+  } else if (s == "only_ab_then_abort") {
+    run(ab);
+    std::abort();
+  } else if (s == "only_ab_then_segv") {
+    run(ab);
+    *static_cast<volatile int *>(nullptr) = 1;
   } else if (s == "only_ba") {
     run(ba);
   } else if (s == "three_cycle") {
