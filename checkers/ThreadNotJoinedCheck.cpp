@@ -484,20 +484,28 @@ private:
     return false;
   }
 
-  /// How a reference to a tracked thread affects it.
-  Use classify(const Expr *Ref, unsigned I) {
-    if (IsContainer[I])
-      return classifyContainer(Ref, I);
-    const Decl *D = Vars[I];
-    const Stmt *Child = Ref;
+  /// The parent of Ref, or, for std::move(Ref), the parent of the move
+  /// (a moved value is judged by what consumes it); Child becomes the
+  /// child of the returned node on that path.
+  const Stmt *userOf(const Expr *Ref, const Stmt *&Child) {
+    Child = Ref;
     const Stmt *P = PM.getParentIgnoreParenImpCasts(const_cast<Expr *>(Ref));
-    // std::move(t) is judged by what consumes the moved value.
     if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(P))
       if (Call->getNumArgs() == 1 &&
           isStdFunction(Call->getDirectCallee(), "move")) {
         Child = Call;
         P = PM.getParentIgnoreParenImpCasts(const_cast<CallExpr *>(Call));
       }
+    return P;
+  }
+
+  /// How a reference to a tracked thread affects it.
+  Use classify(const Expr *Ref, unsigned I) {
+    if (IsContainer[I])
+      return classifyContainer(Ref, I);
+    const Decl *D = Vars[I];
+    const Stmt *Child;
+    const Stmt *P = userOf(Ref, Child);
     if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(P)) {
       const auto *MD = llvm::dyn_cast<CXXMethodDecl>(ME->getMemberDecl());
       if (!MD || !MD->getIdentifier())
@@ -535,14 +543,8 @@ private:
       Handled.insert(D);
       return Use::Join;
     }
-    const Stmt *Child = Ref;
-    const Stmt *P = PM.getParentIgnoreParenImpCasts(const_cast<Expr *>(Ref));
-    if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(P))
-      if (Call->getNumArgs() == 1 &&
-          isStdFunction(Call->getDirectCallee(), "move")) {
-        Child = Call;
-        P = PM.getParentIgnoreParenImpCasts(const_cast<CallExpr *>(Call));
-      }
+    const Stmt *Child;
+    const Stmt *P = userOf(Ref, Child);
     if (Child == Ref) {
       if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(P)) {
         const auto *MD = llvm::dyn_cast<CXXMethodDecl>(ME->getMemberDecl());

@@ -423,7 +423,7 @@ __attribute__((visibility("default"))) int pthread_spin_destroy(pthread_spinlock
 // -------------------------------------------------------------- condvars
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   ENTER(cond_wait, c, m);
-  CondSaved s = cond_release(t, uptr(m), RET_PC);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
   int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_wait(c, m); });
   cond_reacquire(t, s, RET_PC);
@@ -433,7 +433,7 @@ __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t *c, 
 __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                                                  const struct timespec *ts) {
   ENTER(cond_timedwait, c, m, ts);
-  CondSaved s = cond_release(t, uptr(m), RET_PC);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
   int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_timedwait(c, m, ts); });
   cond_reacquire(t, s, RET_PC);
@@ -443,7 +443,7 @@ __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t
 __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                                                  clockid_t clk, const struct timespec *ts) {
   ENTER(cond_clockwait, c, m, clk, ts);
-  CondSaved s = cond_release(t, uptr(m), RET_PC);
+  CondSaved s = cond_release(t, uptr(m));
   // It cannot return without the mutex: the wait is on the mutex.
   int r = watched(t, uptr(m), kWaitCond, kWrite, RET_PC, OWN_CFA, [&] { return real.cond_clockwait(c, m, clk, ts); });
   cond_reacquire(t, s, RET_PC);

@@ -764,8 +764,8 @@ void on_release_full(ThreadState *t, uptr addr) {
   // the recorder saw it): nothing to undo.
 }
 
-CondSaved cond_release(ThreadState *t, uptr mutex, uptr pc) {
-  CondSaved s{mutex, 0, false, nullptr};
+CondSaved cond_release(ThreadState *t, uptr mutex) {
+  CondSaved s{mutex, 0, false};
   if (t->busy) return s;
   u32 n = t->nheld.load(std::memory_order_relaxed);
   Held *h = t->held.load(std::memory_order_relaxed);
@@ -776,15 +776,11 @@ CondSaved cond_release(ThreadState *t, uptr mutex, uptr pc) {
     remove_held(t, i);
     break;
   }
-  // The common case, the mutex was the only lock held: its entry for the
-  // re-acquisition is written now, outside the critical section.
-  if (s.held && flat_ready(t)) s.prefilled = prefill_flat(t, mutex, kMutex, kWrite, pc, s.count);
   return s;
 }
 
 void cond_reacquire(ThreadState *t, const CondSaved &s, uptr pc) {
   if (!s.held) return;
-  if (s.prefilled && publish_prefilled(t, s.prefilled, s.addr)) return;
   if (flat_ready(t)) {  // the common case: the mutex was the only lock held
     commit_push(t, 0, s.addr, kMutex, kWrite, pc);
     Held *h = t->held.load(std::memory_order_relaxed);

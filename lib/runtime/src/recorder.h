@@ -283,6 +283,17 @@ inline bool known_by_addr(ThreadState *t, u32 n, uptr addr, u8 mode) {
   AddrKey k;
   return addr_key(t, n, t->held.load(std::memory_order_relaxed), addr, mode, k) && addr_key_known(t, k);
 }
+// The fields of a new held entry (node 0: unresolved).
+inline void fill_held(Held &e, uptr addr, u8 kind, u8 mode, u8 no_edge, uptr pc) {
+  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
+  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
+  e.mode = mode;
+  e.kind = kind;
+  e.pc = pc;
+  e.no_edge = no_edge;
+  e.node = 0;
+}
+
 void commit_push_slow(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc);
 // After the real call succeeded: push addr above the n entries that were
 // held before the call (unresolved: node, gen and chain are set when
@@ -294,14 +305,7 @@ inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr
     commit_push_slow(t, addr, kind, mode, pc);  // a signal handler changed the stack meanwhile
     return;
   }
-  Held &e = t->held.load(std::memory_order_relaxed)[n];
-  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-  e.mode = mode;
-  e.kind = kind;
-  e.pc = pc;
-  e.no_edge = 0;
-  e.node = 0;
+  fill_held(t->held.load(std::memory_order_relaxed)[n], addr, kind, mode, 0, pc);
   t->nheld.store(n + 1, std::memory_order_release);
 }
 
@@ -309,31 +313,20 @@ inline void commit_push(ThreadState *t, u32 n, uptr addr, u8 kind, u8 mode, uptr
 // written above the stack's top, where no one reads it yet; once the lock
 // is taken, the critical section pays only for raising nheld. If a signal
 // handler used the slot in between, commit_push writes it again.
-inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc, u32 count = 1) {
+inline Held *prefill_flat(ThreadState *t, uptr addr, u8 kind, u8 mode, uptr pc) {
   Held &e = t->held.load(std::memory_order_relaxed)[0];
-  __atomic_store_n(&e.addr, addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, count, __ATOMIC_RELAXED);
-  e.mode = mode;
-  e.kind = kind;
-  e.pc = pc;
-  e.no_edge = 0;
-  e.node = 0;
+  fill_held(e, addr, kind, mode, 0, pc);
   return &e;
 }
-// True if the prefilled entry e was pushed; false if the stack changed
-// meanwhile, and nothing was done.
-inline bool publish_prefilled(ThreadState *t, Held *e, uptr addr) {
+inline void commit_flat(ThreadState *t, Held *e, uptr addr, u8 kind, u8 mode, uptr pc) {
   if (__builtin_expect(t->nheld.load(std::memory_order_relaxed) == 0 && !t->busy &&
                            __atomic_load_n(&e->addr, __ATOMIC_RELAXED) == addr &&
                            e == t->held.load(std::memory_order_relaxed),
                        1)) {
     t->nheld.store(1, std::memory_order_release);
-    return true;
+    return;
   }
-  return false;
-}
-inline void commit_flat(ThreadState *t, Held *e, uptr addr, u8 kind, u8 mode, uptr pc) {
-  if (!publish_prefilled(t, e, addr)) commit_push(t, 0, addr, kind, mode, pc);
+  commit_push(t, 0, addr, kind, mode, pc);
 }
 
 inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_timed, uptr pc) {
@@ -375,12 +368,7 @@ inline void prepare(Prep &p, uptr addr, u8 kind, u8 mode, bool is_try, bool is_t
 // flat one (n == 0) stays unresolved.
 inline void push_prepared(ThreadState *t, Held *h, u32 n, const Prep &p) {
   Held &e = h[n];
-  __atomic_store_n(&e.addr, p.addr, __ATOMIC_RELAXED);
-  __atomic_store_n(&e.count, 1u, __ATOMIC_RELAXED);
-  e.mode = p.mode;
-  e.kind = p.kind;
-  e.pc = p.pc;
-  e.no_edge = p.no_edge;
+  fill_held(e, p.addr, p.kind, p.mode, p.no_edge, p.pc);
   e.node = n ? p.node : 0;
   e.gen = n ? p.gen : 0;
   e.chain = n ? p.chain : 0;
@@ -427,9 +415,8 @@ struct CondSaved {
   uptr addr;
   u32 count;
   bool held;
-  Held *prefilled;  // the mutex's entry, written for re-acquisition (flat case), or null
 };
-CondSaved cond_release(ThreadState *t, uptr mutex, uptr pc);
+CondSaved cond_release(ThreadState *t, uptr mutex);
 void cond_reacquire(ThreadState *t, const CondSaved &s, uptr pc);
 
 // Threads and fork.

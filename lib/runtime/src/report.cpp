@@ -1191,9 +1191,9 @@ void install_crash_flush() {
   static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
   for (int sig : sigs) {
     struct sigaction old;
-    if (sigaction(sig, nullptr, &old) != 0) continue;
-    if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL) continue;  // the program's own
-    if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) continue;
+    // sa_handler and sa_sigaction share storage: anything but SIG_DFL is
+    // the program's own handler (or SIG_IGN), which it keeps.
+    if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = crash_flush;

@@ -34,6 +34,8 @@ echo "repeats: $repeats (median of each; spread = (max-min)/median of the record
 echo "         paired = median over repetitions of recorder/plain of the same repetition)"
 printf "%-11s %9s %9s %9s %9s %7s %9s %7s %9s %10s\n" mode plain recorder forward tsan spread rec/plain paired fwd/plain tsan/plain
 variants=(plain recorder forward tsan)
+# One variant's times of the current mode, one per line, in repetition order.
+col() { tr ' ' '\n' <<<"${T[$1]:-}" | grep . || true; }
 for m in "${modes[@]}"; do
   declare -A T=()
   for i in $(seq "$repeats"); do
@@ -48,7 +50,6 @@ for m in "${modes[@]}"; do
       T[$v]+="$t "
     done
   done
-  col() { tr ' ' '\n' <<<"${T[$1]:-}" | grep . || true; }
   p=$(col plain | median)
   r=$(col recorder | median)
   s=$(col recorder | spread)

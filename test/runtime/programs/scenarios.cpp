@@ -30,6 +30,18 @@ bool ready_flag = false;
 
 static void run(void (*fn)()) { std::thread(fn).join(); }
 
+// SIGUSR1 makes the thread it reaches take and release mu_c, then sets
+// `handled`.
+static void on_sigusr1_take_mu_c() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {
+    mu_c.lock();
+    mu_c.unlock();
+    handled = 1;
+  };
+  sigaction(SIGUSR1, &sa, nullptr);
+}
+
 // ------------------------------------------------------------ inversions
 static void ab() {
   std::lock_guard<std::mutex> a(mu_a);
@@ -415,13 +427,7 @@ int main(int argc, char **argv) {
   } else if (s == "hang_signal") {
     // As "hang", but while t1 waits for mu_b a signal handler of t1 takes
     // and releases mu_c: t1's wait for mu_b must still be seen.
-    struct sigaction sa {};
-    sa.sa_handler = [](int) {
-      mu_c.lock();
-      mu_c.unlock();
-      handled = 1;
-    };
-    sigaction(SIGUSR1, &sa, nullptr);
+    on_sigusr1_take_mu_c();
     std::atomic<int> both{0};
     std::thread t1([&] {
       std::lock_guard<std::mutex> a(mu_a);
@@ -445,13 +451,7 @@ int main(int argc, char **argv) {
     // t1 takes and releases mu_c. Once t1 has mu_a it takes mu_b: the
     // order is mu_a -> mu_b (not mu_c -> mu_b), and with ba() after it
     // the inversion of mu_a and mu_b is found.
-    struct sigaction sa {};
-    sa.sa_handler = [](int) {
-      mu_c.lock();
-      mu_c.unlock();
-      handled = 1;
-    };
-    sigaction(SIGUSR1, &sa, nullptr);
+    on_sigusr1_take_mu_c();
     std::atomic<bool> holding{false};
     std::thread t2([&] {
       std::lock_guard<std::mutex> a(mu_a);
